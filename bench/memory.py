@@ -1,0 +1,25 @@
+"""Peak-memory helpers for benchmarks: run work in a child process and read its peak RSS."""
+
+from __future__ import annotations
+
+import json
+import resource
+import subprocess
+import sys
+
+
+def peak_rss_mb_of(code: str) -> tuple[float, dict]:
+    """Run Python ``code`` in a fresh interpreter; return its peak RSS (MB) and the JSON it printed last."""
+    proc = subprocess.run(
+        [sys.executable, "-c", code + "\nimport resource, json, sys\n"
+         "print(json.dumps({'__rss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))"],
+        capture_output=True, text=True, check=True,
+    )
+    lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
+    rss = json.loads(lines[-1])["__rss_kb"] / 1024
+    result = json.loads(lines[-2]) if len(lines) > 1 else {}
+    return rss, result
+
+
+def self_peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

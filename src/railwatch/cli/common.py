@@ -1,0 +1,94 @@
+"""What every CLI command shares: the store option, JSON output, messages.
+
+Messages and progress go to stderr; with ``--json`` stdout carries exactly one
+JSON document, so other tools can pipe it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from railwatch.store import DEFAULT_DB, Store, open_store
+
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False)
+
+DbOption = Annotated[
+    str,
+    typer.Option(
+        "--db",
+        envvar="RAILWATCH_DB",
+        help="Store: a SQLite path or a database URL (postgresql+psycopg://…).",
+        show_default=True,
+    ),
+]
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print one JSON document on stdout, nothing else.")
+]
+DEFAULT_DB_VALUE = DEFAULT_DB
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, set | tuple):
+        return list(value)
+    try:  # numpy scalars
+        return value.item()
+    except AttributeError:
+        raise TypeError(f"cannot write {type(value).__name__} as JSON") from None
+
+
+def emit_json(document: Any) -> None:
+    """Write one JSON document to stdout."""
+    sys.stdout.write(json.dumps(document, default=_default, ensure_ascii=False, indent=2))
+    sys.stdout.write("\n")
+    sys.stdout.flush()
+
+
+def say(message: str) -> None:
+    """A message for people, on stderr."""
+    err.print(message)
+
+
+@contextmanager
+def store_at(db: str, *, create: bool = False) -> Iterator[Store]:
+    store = open_store(db, create=create)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+def progress(transient: bool = False) -> Progress:
+    """A Rich progress bar on stderr for work that can take more than a second."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=transient,
+    )

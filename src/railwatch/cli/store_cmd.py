@@ -1,0 +1,189 @@
+"""Commands over the store itself: init, sites, observe, events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from railwatch import service
+from railwatch.cli.common import DEFAULT_DB_VALUE, DbOption, JsonOption, emit_json, out, say, store_at
+from railwatch.errors import InputError
+from railwatch.railcars import parse_counts
+from railwatch.records import Event
+from railwatch.sites import builtin, read_geojson
+from railwatch.timeparse import parse_time
+
+sites_app = typer.Typer(help="Sites of interest (GeoJSON polygons).", no_args_is_help=True)
+observe_app = typer.Typer(help="Railcar counts with their provenance.", no_args_is_help=True)
+events_app = typer.Typer(help="Dated events activity may follow.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.add_typer(sites_app, name="sites")
+    app.add_typer(observe_app, name="observe")
+    app.add_typer(events_app, name="events")
+
+
+def init(db: DbOption = DEFAULT_DB_VALUE) -> None:
+    """Create the store (or bring an existing one to the current schema)."""
+    with store_at(db, create=True) as store:
+        say(f"store ready at {store.url}")
+
+
+@sites_app.command("add")
+def sites_add(
+    files: Annotated[list[Path] | None, typer.Argument(help="GeoJSON Feature(Collection) files.")] = None,
+    builtin_: Annotated[
+        bool, typer.Option("--builtin", help="Add the built-in catalogue (Tumangang, Khasan).")
+    ] = False,
+    replace: Annotated[bool, typer.Option("--replace", help="Overwrite sites that exist.")] = False,
+    db: DbOption = DEFAULT_DB_VALUE,
+    as_json: JsonOption = False,
+) -> None:
+    """Add sites from GeoJSON files or the built-in catalogue."""
+    sites = []
+    if builtin_:
+        sites.extend(builtin())
+    for f in files or []:
+        sites.extend(read_geojson(f))
+    if not sites:
+        raise InputError("nothing to add: give GeoJSON files or --builtin")
+    with store_at(db) as store:
+        if builtin_ and not replace:
+            # Re-adding the catalogue is routine (make demo does it); skip what is there.
+            known = {s.slug for s in service.list_sites(store)}
+            skipped = [s.slug for s in sites if s.slug in known and s in builtin()]
+            sites = [s for s in sites if s.slug not in skipped]
+            for slug in skipped:
+                say(f"site {slug!r} is already in the store; kept as is")
+        done = service.add_sites(store, sites, replace=replace)
+    for site, action in done:
+        say(f"{action} site {site.slug!r} ({site.name})")
+    if as_json:
+        emit_json({"sites": [dict(s.to_dict(), action=a) for s, a in done]})
+
+
+@sites_app.command("list")
+def sites_list(db: DbOption = DEFAULT_DB_VALUE, as_json: JsonOption = False) -> None:
+    """List the sites in the store."""
+    with store_at(db) as store:
+        sites = service.list_sites(store)
+    if as_json:
+        emit_json({"sites": [s.to_dict() for s in sites]})
+        return
+    table = Table("slug", "name", "country", "aliases")
+    for s in sites:
+        table.add_row(s.slug, s.name, s.country, ", ".join(s.aliases[:4]))
+    out.print(table)
+
+
+@sites_app.command("show")
+def sites_show(slug: str, db: DbOption = DEFAULT_DB_VALUE, as_json: JsonOption = False) -> None:
+    """Show one site, with its polygon."""
+    with store_at(db) as store:
+        site = service.get_site(store, slug)
+    if as_json:
+        emit_json(site.to_dict())
+        return
+    out.print(f"[bold]{site.name}[/] ({site.slug}, {site.country})")
+    if site.description:
+        out.print(site.description)
+    out.print(f"aliases: {', '.join(site.aliases)}")
+    if site.region:
+        out.print(f"region: {site.region} ({', '.join(site.region_aliases)})")
+    out.print(f"geometry: {site.geometry['type']} {site.geometry['coordinates']}")
+
+
+@observe_app.command("add")
+def observe_add(
+    site: Annotated[str, typer.Option("--site", help="Site slug.")],
+    at: Annotated[str, typer.Option("--at", help="When (ISO 8601; a date means 00:00 UTC).")],
+    count: Annotated[
+        list[str], typer.Option("--count", help="CLASS=N, repeatable (box=60 --count flat=13).")
+    ],
+    analyst: Annotated[str | None, typer.Option("--analyst", help="Who counted.")] = None,
+    note: Annotated[str, typer.Option("--note", help="Free text kept with the counts.")] = "",
+    db: DbOption = DEFAULT_DB_VALUE,
+    as_json: JsonOption = False,
+) -> None:
+    """Record an analyst's railcar counts at a site."""
+    counts = parse_counts(count)
+    when = parse_time(at, what="--at")
+    with store_at(db) as store:
+        added = service.add_counts(
+            store, site=site, observed_at=when, counts=counts, analyst=analyst, note=note
+        )
+    say(f"recorded {len(added)} count(s) at {site} on {when:%Y-%m-%d %H:%M}Z")
+    if as_json:
+        emit_json({"observations": [o.to_dict() for o in added]})
+
+
+@observe_app.command("list")
+def observe_list(
+    site: Annotated[str | None, typer.Option("--site", help="Only this site.")] = None,
+    method: Annotated[
+        str | None, typer.Option("--method", help="Only analyst, detector or press.")
+    ] = None,
+    db: DbOption = DEFAULT_DB_VALUE,
+    as_json: JsonOption = False,
+) -> None:
+    """List observations in time order."""
+    with store_at(db) as store:
+        rows = service.list_observations(store, site=site, method=method)
+    if as_json:
+        emit_json({"observations": [o.to_dict() for o in rows]})
+        return
+    table = Table("time (UTC)", "site", "class", "count", "method", "source")
+    for o in rows:
+        table.add_row(
+            f"{o.observed_at:%Y-%m-%d %H:%M}", o.site, o.railcar_class, str(o.count), o.method,
+            o.model_version or o.analyst or o.source,
+        )
+    out.print(table)
+
+
+@events_app.command("add")
+def events_add(
+    at: Annotated[str, typer.Option("--at", help="When (ISO 8601).")],
+    title: Annotated[str, typer.Option("--title", help="What happened.")],
+    site: Annotated[str | None, typer.Option("--site", help="Tie the event to a site.")] = None,
+    kind: Annotated[str, typer.Option("--kind", help="summit, statement, border, …")] = "",
+    description: Annotated[str, typer.Option("--description")] = "",
+    source: Annotated[str, typer.Option("--source", help="Where this is documented.")] = "",
+    db: DbOption = DEFAULT_DB_VALUE,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a dated event."""
+    if not title.strip():
+        raise InputError("--title cannot be empty")
+    event = Event(
+        occurred_at=parse_time(at, what="--at"), title=title.strip(), kind=kind, site=site,
+        description=description, source=source,
+    )
+    with store_at(db) as store:
+        stored, new = service.add_event(store, event)
+    say(("added" if new else "already stored:") + f" event {stored.title!r} on {stored.occurred_at:%Y-%m-%d}")
+    if as_json:
+        emit_json(dict(stored.to_dict(), new=new))
+
+
+@events_app.command("list")
+def events_list(
+    site: Annotated[str | None, typer.Option("--site", help="This site's and general events.")] = None,
+    db: DbOption = DEFAULT_DB_VALUE,
+    as_json: JsonOption = False,
+) -> None:
+    """List events in time order."""
+    with store_at(db) as store:
+        rows = service.list_events(store, site=site)
+    if as_json:
+        emit_json({"events": [e.to_dict() for e in rows]})
+        return
+    table = Table("date", "title", "kind", "site")
+    for e in rows:
+        table.add_row(f"{e.occurred_at:%Y-%m-%d}", e.title, e.kind, e.site or "")
+    out.print(table)

@@ -1,0 +1,117 @@
+"""Plain records passed between stages.
+
+The store turns its rows into these, and every stage above the store reads
+them; SQLAlchemy rows never leave ``railwatch.store``. Each record has
+``to_dict`` so the CLI's ``--json`` output and the REST API share one shape.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat().replace("+00:00", "Z")
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+class _Record:
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: datetimes as ISO 8601 UTC strings ending in ``Z``."""
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class Site(_Record):
+    slug: str
+    name: str
+    geometry: dict[str, Any]  # GeoJSON Polygon/MultiPolygon in EPSG:4326
+    country: str = ""
+    description: str = ""
+    aliases: tuple[str, ...] = ()
+    region: str = ""
+    region_aliases: tuple[str, ...] = ()
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Image(_Record):
+    path: str
+    sha256: str
+    site: str
+    crs: str
+    bounds: tuple[float, float, float, float]  # in the image's own CRS
+    footprint: dict[str, Any]  # GeoJSON Polygon in EPSG:4326
+    width: int
+    height: int
+    bands: int
+    dtype: str
+    gsd_m: float
+    acquired_at: datetime
+    provider: str = ""
+    format: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Observation(_Record):
+    """A count of one railcar class at a site at one time, with where it came from.
+
+    ``railcar_class`` is a class from :data:`railwatch.railcars.CLASSES` or a
+    roll-up (``freight``, ``total``) when the source gives no split (press).
+    ``count_sigma`` is the source's counting uncertainty in cars (detector
+    observations carry their model's; analysts and press leave it ``None``).
+    """
+
+    site: str
+    observed_at: datetime
+    railcar_class: str
+    count: int
+    method: str  # analyst | detector | press
+    source: str = ""  # human-readable: image path, analyst name, outlet
+    image_id: int | None = None
+    model_version: str | None = None
+    analyst: str | None = None
+    document_id: int | None = None
+    claim_id: int | None = None
+    count_sigma: float | None = None
+    note: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Event(_Record):
+    occurred_at: datetime
+    title: str
+    kind: str = ""
+    site: str | None = None
+    description: str = ""
+    source: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Detection(_Record):
+    """One railcar found in an image.
+
+    ``polygon`` is the oriented box in EPSG:4326 (lon, lat corners, closed ring);
+    ``polygon_px`` the same corners in the image's pixel grid (col, row).
+    """
+
+    railcar_class: str
+    score: float
+    polygon: tuple[tuple[float, float], ...]
+    polygon_px: tuple[tuple[float, float], ...] = ()
+    tarped: bool = False
+    image_id: int | None = None
+    model_version: str = ""
+    id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,87 @@
+"""Entry points the CLI and the REST API share for sites, observations and events.
+
+Each function is one unit of work on a store: one transaction, all or nothing.
+Stages with more to do keep their own entry points (``imagery.ingest``,
+``press.ingest``, ``analyze.assess_site``, ``detect.run_site``, ``report.write``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from railwatch.errors import InputError
+from railwatch.records import Event, Observation, Site
+from railwatch.store import Store
+from railwatch.store import events as event_rows
+from railwatch.store import observations as observation_rows
+from railwatch.store import sites as site_rows
+
+
+def add_sites(store: Store, sites: list[Site], *, replace: bool = False) -> list[tuple[Site, str]]:
+    """Add several sites at once; if one conflicts, none is added."""
+    with store.transaction() as session:
+        return [site_rows.add(session, s, replace=replace) for s in sites]
+
+
+def list_sites(store: Store) -> list[Site]:
+    with store.transaction() as session:
+        return site_rows.all_sites(session)
+
+
+def get_site(store: Store, slug: str) -> Site:
+    with store.transaction() as session:
+        return site_rows.get(session, slug)
+
+
+def add_counts(
+    store: Store,
+    *,
+    site: str,
+    observed_at: datetime,
+    counts: Mapping[str, int],
+    analyst: str | None = None,
+    note: str = "",
+) -> list[Observation]:
+    """Record an analyst's counts for one site and time, one observation per class."""
+    if observed_at.tzinfo is None:
+        raise InputError("observation time needs a zone (use UTC, e.g. 2023-10-05T02:13:00Z)")
+    obs = [
+        Observation(
+            site=site,
+            observed_at=observed_at,
+            railcar_class=cls,
+            count=n,
+            method="analyst",
+            source=analyst or "analyst",
+            analyst=analyst,
+            note=note,
+        )
+        for cls, n in counts.items()
+    ]
+    with store.transaction() as session:
+        return observation_rows.add(session, obs)
+
+
+def list_observations(
+    store: Store,
+    *,
+    site: str | None = None,
+    method: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Observation]:
+    with store.transaction() as session:
+        return observation_rows.list_observations(
+            session, site=site, method=method, since=since, until=until
+        )
+
+
+def add_event(store: Store, event: Event) -> tuple[Event, bool]:
+    with store.transaction() as session:
+        return event_rows.add(session, event)
+
+
+def list_events(store: Store, *, site: str | None = None) -> list[Event]:
+    with store.transaction() as session:
+        return event_rows.list_events(session, site=site)

@@ -1,0 +1,141 @@
+"""Opening, creating and migrating a store.
+
+A store is a database URL. A bare path means SQLite at that path, with WAL and
+foreign keys switched on, so several readers can work while one writer writes.
+The schema is always brought to the newest Alembic revision, so a store made by
+an older railwatch opens after an upgrade.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from railwatch.errors import StoreError
+
+DEFAULT_DB = "railwatch.db"
+MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+def database_url(db: str | os.PathLike[str]) -> str:
+    """A SQLAlchemy URL for a path or URL as typed by the user."""
+    text = str(db)
+    if "://" in text:
+        return text
+    return f"sqlite:///{Path(text).expanduser().resolve()}"
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _alembic_config(url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return cfg
+
+
+@dataclass
+class Store:
+    """A handle on one store: its engine and a factory of transactions."""
+
+    url: str
+    engine: Engine
+    _sessions: sessionmaker[Session]
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: committed whole on success, rolled back whole on error."""
+        with self._sessions.begin() as session:
+            yield session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _engine(url: str) -> Engine:
+    engine = create_engine(url, future=True)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_path(url: str) -> Path | None:
+    if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
+        return Path(url.removeprefix("sqlite:///"))
+    return None
+
+
+def head_revision() -> str:
+    script = ScriptDirectory.from_config(_alembic_config("sqlite://"))
+    head = script.get_current_head()
+    assert head is not None
+    return head
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def migrate(engine: Engine, url: str) -> None:
+    """Bring the schema to the newest revision (no-op when already there)."""
+    cfg = _alembic_config(url)
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def open_store(db: str | os.PathLike[str] = DEFAULT_DB, *, create: bool = False) -> Store:
+    """Open the store at ``db``, migrating it to the current schema.
+
+    Args:
+        db: a path (SQLite) or a SQLAlchemy URL (``postgresql+psycopg://…``).
+        create: make the store when it does not exist yet; otherwise that is an error.
+
+    Raises:
+        StoreError: no store there (and ``create`` is false), or it cannot be opened.
+    """
+    url = database_url(db)
+    path = _sqlite_path(url)
+    if path is not None:
+        if not path.exists() and not create:
+            raise StoreError(f"{path}: no store here; run 'railwatch init' first (or pass --db)")
+        if path.exists() and path.is_dir():
+            raise StoreError(f"{path}: is a directory, not a store")
+        if create:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = _engine(url)
+        if not create and "alembic_version" not in inspect(engine).get_table_names():
+            raise StoreError(f"{db}: not a railwatch store (no schema version found)")
+        if current_revision(engine) != head_revision():
+            migrate(engine, url)
+    except StoreError:
+        raise
+    except SQLAlchemyError as exc:
+        raise StoreError(f"{db}: cannot open store: {exc.__class__.__name__}: {exc}") from exc
+    return Store(url=url, engine=engine, _sessions=sessionmaker(engine, expire_on_commit=False))

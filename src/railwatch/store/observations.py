@@ -1,0 +1,91 @@
+"""Observations: counts per railcar class, per site, per time, with provenance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from railwatch.records import Observation
+from railwatch.store import sites
+from railwatch.store.schema import ObservationRow, SiteRow
+
+
+def _record(row: ObservationRow, slug: str) -> Observation:
+    return Observation(
+        id=row.id,
+        site=slug,
+        observed_at=row.observed_at,
+        railcar_class=row.railcar_class,
+        count=row.count,
+        method=row.method,
+        source=row.source,
+        image_id=row.image_id,
+        model_version=row.model_version,
+        analyst=row.analyst,
+        document_id=row.document_id,
+        claim_id=row.claim_id,
+        count_sigma=row.count_sigma,
+        note=row.note,
+    )
+
+
+def add(session: Session, observations: list[Observation]) -> list[Observation]:
+    """Store observations (all in the caller's transaction) and return them with ids."""
+    out = []
+    site_ids: dict[str, int] = {}
+    for obs in observations:
+        if obs.site not in site_ids:
+            site_ids[obs.site] = sites.row_for(session, obs.site).id
+        row = ObservationRow(
+            site_id=site_ids[obs.site],
+            observed_at=obs.observed_at,
+            railcar_class=obs.railcar_class,
+            count=obs.count,
+            count_sigma=obs.count_sigma,
+            method=obs.method,
+            source=obs.source,
+            image_id=obs.image_id,
+            model_version=obs.model_version,
+            analyst=obs.analyst,
+            document_id=obs.document_id,
+            claim_id=obs.claim_id,
+            note=obs.note,
+        )
+        session.add(row)
+        session.flush()
+        out.append(_record(row, obs.site))
+    return out
+
+
+def list_observations(
+    session: Session,
+    *,
+    site: str | None = None,
+    method: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[Observation]:
+    """Observations in time order (then by id, so the order is stable)."""
+    query = select(ObservationRow, SiteRow.slug).join(SiteRow, ObservationRow.site_id == SiteRow.id)
+    if site is not None:
+        query = query.where(ObservationRow.site_id == sites.row_for(session, site).id)
+    if method is not None:
+        query = query.where(ObservationRow.method == method)
+    if since is not None:
+        query = query.where(ObservationRow.observed_at >= since)
+    if until is not None:
+        query = query.where(ObservationRow.observed_at <= until)
+    query = query.order_by(ObservationRow.observed_at, ObservationRow.id)
+    return [_record(row, slug) for row, slug in session.execute(query)]
+
+
+def delete_for_image(session: Session, image_id: int, *, method: str = "detector") -> int:
+    """Drop the observations one image produced (before re-detecting it)."""
+    result = session.execute(
+        delete(ObservationRow).where(
+            ObservationRow.image_id == image_id, ObservationRow.method == method
+        )
+    )
+    return int(result.rowcount or 0)
