@@ -1,7 +1,121 @@
-"""Commands of this stage (not written yet)."""
+"""``railwatch analyze``: how unusual is a site's railcar count, since when, after what."""
+
+from __future__ import annotations
+
+from typing import Annotated
 
 import typer
+from rich import box
+from rich.table import Column, Table
+
+from railwatch import analyze
+from railwatch.cli.common import DEFAULT_DB_VALUE, DbOption, JsonOption, emit_json, out, store_at
+from railwatch.timeparse import parse_time
+
+_METHOD_SHORT = {"analyst": "ana", "detector": "det", "press": "prs"}
+_LEVEL_STYLE = {
+    "insufficient-history": "dim",
+    "normal": "",
+    "elevated": "yellow",
+    "unprecedented": "bold red",
+}
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the railwatch app."""
+    app.command("analyze")(analyze_site)
+
+
+def _num(value: float | None, fmt: str = "{:.1f}") -> str:
+    return "–" if value is None else fmt.format(value)
+
+
+def analyze_site(
+    site: Annotated[str, typer.Option("--site", help="Site slug (e.g. tumangang).")],
+    railcar_class: Annotated[
+        str,
+        typer.Option(
+            "--class",
+            help="box, open, tank, flat, passenger, locomotive, other, or the roll-ups "
+            "freight (box+open+tank+flat+other) and total (all).",
+        ),
+    ] = "freight",
+    window: Annotated[
+        str, typer.Option("--window", help="Trailing baseline window: 5y, 18m, 90d, 2w.")
+    ] = "5y",
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Ignore observations after this date (ISO 8601, UTC)."),
+    ] = None,
+    lookback: Annotated[
+        str, typer.Option("--lookback", help="How far before the onset events are linked.")
+    ] = "30d",
+    min_history: Annotated[
+        int | None,
+        typer.Option("--min-history", help="Earlier observation dates needed to judge (10)."),
+    ] = None,
+    rows: Annotated[
+        int, typer.Option("--rows", help="Dates shown in the table (latest ones; 0 = all).")
+    ] = 20,
+    db: DbOption = DEFAULT_DB_VALUE,
+    as_json: JsonOption = False,
+) -> None:
+    """Judge each observation date against the years before it; find the rise and its trigger."""
+    when = parse_time(as_of, what="--as-of").date() if as_of else None
+    with store_at(db) as store:
+        result = analyze.assess_site(
+            store,
+            site,
+            railcar_class=railcar_class,
+            window=window,
+            as_of=when,
+            lookback=lookback,
+            min_history=min_history,
+        )
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    shown = result.rows if rows <= 0 else result.rows[-rows:]
+    table = Table(
+        Column("date", no_wrap=True),
+        Column("cars", justify="right", no_wrap=True),
+        Column("by", no_wrap=True),
+        Column("n", justify="right", no_wrap=True),
+        Column("max", justify="right", no_wrap=True),
+        Column("med", justify="right", no_wrap=True),
+        Column("ratio", justify="right", no_wrap=True),
+        Column("z", justify="right", no_wrap=True),
+        Column("P(≥)", justify="right", no_wrap=True),
+        Column("level", no_wrap=True),
+        title=f"{result.site}: {result.railcar_class} railcars, {result.window} baseline",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 0),
+        pad_edge=False,
+    )
+    for r in shown:
+        b = r.baseline
+        style = _LEVEL_STYLE.get(r.level, "")
+        cars = str(r.value) + (f"~{r.spread}" if r.spread else "")
+        table.add_row(
+            str(r.date),
+            cars,
+            _METHOD_SHORT.get(r.method, r.method),
+            str(b.n),
+            _num(b.max, "{}"),
+            _num(b.median, "{:g}"),
+            _num(r.ratio_to_max, "{:.2f}×"),
+            _num(r.robust_z),
+            _num(r.tail.p if r.tail else None, "{:.2g}"),
+            f"[{style}]{r.level}[/]" if style else r.level,
+        )
+    out.print("[dim]by: ana analyst, det detector, prs press; cars N~S: sources disagree by S[/]")
+    if len(shown) < len(result.rows):
+        out.print(f"[dim](latest {len(shown)} of {len(result.rows)} dates; --rows 0 for all)[/]")
+    out.print(table)
+    out.print(f"[bold]{result.finding}[/]")
+    if result.onset is not None:
+        o = result.onset
+        before = f"last before: {o.last_before} ({o.value_before})" if o.last_before else ""
+        out.print(f"onset: {o.date} (between {o.earliest} and {o.date}; {before})")
+    for ev in result.linked_events:
+        out.print(f"  {ev.lag_days:>3} d after {ev.title!r} ({ev.date}, {ev.kind or 'event'})")

@@ -1,0 +1,44 @@
+"""Activity analysis: is a site's railcar count unusual, since when, after what?
+
+Per observation date the count is compared with a trailing baseline of earlier
+dates (max, median, MAD, tail probability) and given a level
+(``insufficient-history``, ``normal``, ``elevated``, ``unprecedented``); for the
+latest date the onset of the rise is found by change-point detection and linked
+to the events just before it. See docs/analyze.md for the rules and why.
+"""
+
+from railwatch.analyze.assessment import (
+    LEVELS,
+    Assessment,
+    DateAssessment,
+    LinkedEvent,
+    Rules,
+    assess,
+    assess_site,
+)
+from railwatch.analyze.baseline import Baseline, Tail, robust_scale, tail_probability
+from railwatch.analyze.onset import Onset, find_onset
+from railwatch.analyze.series import Candidate, DayValue, Sigmas, collect
+from railwatch.analyze.window import Window, parse_window
+
+__all__ = [
+    "LEVELS",
+    "Assessment",
+    "Baseline",
+    "Candidate",
+    "DateAssessment",
+    "DayValue",
+    "LinkedEvent",
+    "Onset",
+    "Rules",
+    "Sigmas",
+    "Tail",
+    "Window",
+    "assess",
+    "assess_site",
+    "collect",
+    "find_onset",
+    "parse_window",
+    "robust_scale",
+    "tail_probability",
+]

@@ -1,0 +1,517 @@
+"""The judgment: how unusual is each date's count, since when, and after what.
+
+``assess`` is a pure function of observations and events: same inputs, same
+output, whatever their order, with no randomness. A date's row depends only on
+observations up to that date, so adding later observations never rewrites the
+past. ``assess_site`` reads them from the store for the CLI, the REST API and
+the report.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from railwatch import service
+from railwatch.analyze.baseline import Baseline, Tail, robust_scale, summarize, tail_probability
+from railwatch.analyze.onset import Onset, find_onset
+from railwatch.analyze.series import Candidate, DayValue, Sigmas, collect, utc_date
+from railwatch.analyze.window import Window, parse_window
+from railwatch.errors import AnalysisError, InputError
+from railwatch.railcars import members
+from railwatch.records import Event, Observation
+from railwatch.store import Store
+from railwatch.timeparse import parse_time
+
+#: Anomaly levels, from least to most remarkable.
+LEVELS: tuple[str, ...] = ("insufficient-history", "normal", "elevated", "unprecedented")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """Every threshold the judgment uses; echoed in the output so it can be redone.
+
+    Attributes:
+        min_history: earlier observation dates needed in the window to judge.
+        margin_sigmas: an unprecedented value must exceed the earlier maximum
+            by more than this many combined counting sigmas ...
+        margin_rel: ... and by more than this fraction of that maximum ...
+        margin_abs: ... and by more than this many cars.
+        z_elevated: robust z-score at or above which a value is elevated.
+        p_elevated: tail probability at or below which a value is elevated.
+        overdispersion_alpha: dispersion-test level that switches Poisson to
+            negative binomial.
+        episode_max_days: an episode (run of elevated or unprecedented dates)
+            is kept out of the baseline of the dates that follow it for at most
+            this long; after that it is the new normal.
+        onset_penalty: change-point penalty factor (× sigma² · ln n).
+        onset_fence_z: robust SDs above the median that are "above the usual
+            range" when delimiting the episode.
+        sigmas: nominal counting uncertainty for sources that give none.
+    """
+
+    min_history: int = 10
+    margin_sigmas: float = 2.0
+    margin_rel: float = 0.2
+    margin_abs: float = 3.0
+    z_elevated: float = 3.5
+    p_elevated: float = 0.01
+    overdispersion_alpha: float = 0.05
+    episode_max_days: int = 180
+    onset_penalty: float = 3.0
+    onset_fence_z: float = 3.0
+    sigmas: Sigmas = field(default_factory=Sigmas)
+
+    def __post_init__(self) -> None:
+        if self.min_history < 1:
+            raise InputError(f"minimum history {self.min_history} must be at least 1")
+
+
+@dataclass(frozen=True)
+class DateAssessment:
+    """One observation date judged against the dates before it.
+
+    Attributes:
+        date: UTC date.
+        railcar_class: class or roll-up assessed.
+        value, method, source: the value used and where it came from.
+        sigma: its counting uncertainty (cars, one sigma) as used.
+        count_sigma: the uncertainty the source gave, if any.
+        basis: ``imagery`` or ``press`` (press-only dates are compared with
+            the baseline but do not enter later baselines while imagery exists).
+        candidates: every source's value for the date, the used one flagged.
+        spread: disagreement between candidates (max − min, cars).
+        baseline: the earlier dates in the window.
+        ratio_to_max: value / earlier maximum (None when that maximum is 0).
+        excess: value − earlier maximum.
+        margin: cars the value must exceed the earlier maximum by to be
+            unprecedented.
+        robust_z: (value − median) / scale.
+        z_scale, z_scale_method: the scale and which fallback gave it.
+        tail: probability of a count at least this large under the baseline fit.
+        level: one of :data:`LEVELS`.
+        reasons: the rule(s) that gave the level, in words.
+    """
+
+    date: date
+    railcar_class: str
+    value: int
+    method: str
+    source: str
+    sigma: float
+    count_sigma: float | None
+    basis: str
+    candidates: tuple[Candidate, ...]
+    spread: int
+    baseline: Baseline
+    level: str
+    reasons: tuple[str, ...]
+    ratio_to_max: float | None = None
+    excess: int | None = None
+    margin: float | None = None
+    robust_z: float | None = None
+    z_scale: float | None = None
+    z_scale_method: str | None = None
+    tail: Tail | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (dates as ISO strings)."""
+        return _plain(self)
+
+
+@dataclass(frozen=True)
+class LinkedEvent:
+    """An event within the lookback before the onset.
+
+    Attributes:
+        title, kind, source, id: from the event record.
+        occurred_at: when it happened (UTC).
+        date: its UTC date.
+        lag_days: onset date − event date.
+        lag_min_days: the same from the onset's earliest possible date
+            (the rise may have begun that soon after the event).
+    """
+
+    title: str
+    kind: str
+    occurred_at: datetime
+    date: date
+    lag_days: int
+    lag_min_days: int
+    source: str = ""
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything railwatch concludes about one site and class.
+
+    Attributes:
+        site: site slug.
+        railcar_class: class or roll-up assessed.
+        window: baseline window as typed (``5y``).
+        lookback: how far before the onset events are linked (``30d``).
+        as_of: observations after this date were ignored (None: none ignored).
+        rules: thresholds used.
+        rows: one :class:`DateAssessment` per observation date, in date order.
+        latest: the row of the latest date (the one the finding is about).
+        onset: start of the current rise, when the latest date is elevated or
+            unprecedented and the series ends in a rise.
+        linked_events: events before the onset within the lookback, nearest first.
+        finding: one line in plain words.
+        observations: observations read (on or before ``as_of``).
+        unanswered: count sets that could not give a value for the class (a
+            press ``freight`` count asked for ``box``).
+    """
+
+    site: str
+    railcar_class: str
+    window: str
+    lookback: str
+    as_of: date | None
+    rules: Rules
+    rows: tuple[DateAssessment, ...]
+    latest: DateAssessment
+    onset: Onset | None
+    linked_events: tuple[LinkedEvent, ...]
+    finding: str
+    observations: int
+    unanswered: int
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (dates as ISO strings); the shape ``--json`` prints."""
+        return _plain(self)
+
+    def row(self, day: date | str) -> DateAssessment:
+        """The row for one date.
+
+        Raises:
+            InputError: no observation on that date.
+        """
+        wanted = date.fromisoformat(day) if isinstance(day, str) else day
+        for r in self.rows:
+            if r.date == wanted:
+                return r
+        raise InputError(f"no {self.railcar_class} observation at {self.site} on {wanted}")
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _eligible(days: list[DayValue], index: int, start: date) -> list[DayValue]:
+    """Earlier dates in the window that may set the baseline for ``days[index]``.
+
+    Press values are claims about imagery, usually rounded and second-hand: while
+    any imagery-based value lies in the window they are compared, not used.
+    """
+    earlier = [d for d in days[:index] if d.date >= start]
+    imagery = [d for d in earlier if d.basis == "imagery"]
+    return imagery if imagery else earlier
+
+
+def _episode(
+    day: date, eligible: list[DayValue], levels: dict[date, str], rules: Rules
+) -> list[DayValue]:
+    """The run of elevated or unprecedented dates just before ``day``.
+
+    A rise is judged against what came before it, not against its own first
+    days: otherwise 73 cars after a ramp of 30, 41, 50, 61 would be compared
+    with 61 instead of with the years of at most 20.
+    """
+    run: list[DayValue] = []
+    for d in reversed(eligible):
+        if levels.get(d.date) not in ("elevated", "unprecedented"):
+            break
+        run.append(d)
+    run.reverse()
+    if run and (day - run[0].date).days > rules.episode_max_days:
+        return []  # it has lasted long enough to be the new normal
+    return run
+
+
+def _judge(
+    day: DayValue,
+    eligible: list[DayValue],
+    levels: dict[date, str],
+    start: date,
+    cls: str,
+    rules: Rules,
+) -> DateAssessment:
+    episode = _episode(day.date, eligible, levels, rules)
+    prior = eligible[: len(eligible) - len(episode)]
+    basis = "none" if not prior else ("imagery" if prior[0].basis == "imagery" else "press")
+    values = [d.value for d in prior]
+    base = summarize(
+        [d.date for d in prior],
+        values,
+        [d.sigma for d in prior],
+        basis=basis,
+        window_start=start,
+        episode=[d.date for d in episode],
+    )
+    common = dict(
+        date=day.date,
+        railcar_class=cls,
+        value=day.value,
+        method=day.method,
+        source=day.source,
+        sigma=day.sigma,
+        count_sigma=day.count_sigma,
+        basis=day.basis,
+        candidates=day.candidates,
+        spread=day.spread,
+        baseline=base,
+    )
+    if base.n < rules.min_history:
+        reason = f"{base.n} earlier observation(s) in the window; {rules.min_history} needed"
+        return DateAssessment(level="insufficient-history", reasons=(reason,), **common)
+    assert base.max is not None and base.median is not None and base.max_sigma is not None
+    scale, scale_method = robust_scale(values)
+    z = (day.value - base.median) / scale
+    tail = tail_probability(values, day.value, overdispersion_alpha=rules.overdispersion_alpha)
+    excess = day.value - base.max
+    counting = rules.margin_sigmas * math.hypot(day.sigma, base.max_sigma)
+    margin = max(counting, rules.margin_rel * base.max, rules.margin_abs)
+    if excess > margin:
+        level = "unprecedented"
+        reasons: list[str] = [
+            f"{excess} cars above the earlier maximum, beyond the margin of {margin:.1f}"
+        ]
+    else:
+        reasons = []
+        if excess > 0:
+            reasons.append(
+                f"above the earlier maximum by {excess}, within the margin of {margin:.1f}"
+            )
+        if z >= rules.z_elevated:
+            reasons.append(f"robust z {z:.1f} ≥ {rules.z_elevated:g}")
+        if tail.p <= rules.p_elevated:
+            reasons.append(f"P(≥{day.value}) = {tail.p:.2g} ≤ {rules.p_elevated:g} ({tail.model})")
+        level = "elevated" if reasons else "normal"
+        if not reasons:
+            reasons.append("within the range of earlier observations")
+    return DateAssessment(
+        level=level,
+        reasons=tuple(reasons),
+        ratio_to_max=day.value / base.max if base.max > 0 else None,
+        excess=excess,
+        margin=margin,
+        robust_z=z,
+        z_scale=scale,
+        z_scale_method=scale_method,
+        tail=tail,
+        **common,
+    )
+
+
+def _as_date(value: date | datetime | str | None, what: str) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return utc_date(value)
+    if isinstance(value, date):
+        return value
+    return utc_date(parse_time(value, what=what))
+
+
+def _noun(cls: str, count: int) -> str:
+    names = {"total": "railcars", "locomotive": "locomotives", "passenger": "passenger cars"}
+    noun = names.get(cls, f"{cls} railcars")
+    return noun[:-1] if count == 1 and noun.endswith("s") else noun
+
+
+def _finding(
+    row: DateAssessment,
+    window: Window,
+    rules: Rules,
+    onset: Onset | None,
+    linked: tuple[LinkedEvent, ...],
+    lookback: Window,
+) -> str:
+    b = row.baseline
+    head = f"{row.value} {_noun(row.railcar_class, row.value)} on {row.date}"
+    if row.basis == "press":
+        head += " (a press claim, not a measurement)"
+    since = f"since {b.window_start}"
+    if row.level == "insufficient-history":
+        text = (
+            f"{head}: only {b.n} earlier observation(s) in the previous {window.label} window "
+            f"({since}); {rules.min_history} needed to judge."
+        )
+    elif row.level == "normal":
+        text = (
+            f"{head}, within the range of the previous {window.label} window (median "
+            f"{b.median:g}, maximum {b.max}; n = {b.n} observations {since}): normal."
+        )
+    else:
+        if row.ratio_to_max is not None:
+            versus = f"{row.ratio_to_max:.2f}× the previous {window.label} maximum of {b.max}"
+        else:
+            versus = f"above a previous {window.label} maximum of 0"
+        text = f"{head}, {versus} (n = {b.n} observations {since}): {row.level}"
+        text += "." if row.level == "unprecedented" else f" ({'; '.join(row.reasons)})."
+    if onset is not None:
+        when = f"on or about {onset.date}"
+        if onset.earliest < onset.date:
+            when += f" (not before {onset.earliest})"
+        text += f" Rise began {when}"
+        if linked:
+            ev = linked[0]
+            days = "day" if ev.lag_days == 1 else "days"
+            text += f", {ev.lag_days} {days} after '{ev.title}' ({ev.date})."
+        else:
+            text += f"; no recorded event in the {lookback.label} lookback before it."
+    others = [c for c in row.candidates if not c.used and c.value != row.value]
+    if others:
+        listed = ", ".join(f"{c.value} ({c.method}: {c.source or c.key})" for c in others)
+        text += f" Other sources for that date: {listed}."
+    return text
+
+
+def assess(
+    observations: Iterable[Observation],
+    events: Iterable[Event] = (),
+    *,
+    railcar_class: str = "freight",
+    window: str | Window = "5y",
+    as_of: date | datetime | str | None = None,
+    lookback: str | Window = "30d",
+    min_history: int | None = None,
+    rules: Rules | None = None,
+    site: str | None = None,
+) -> Assessment:
+    """Judge every observation date of one site, and summarize the latest.
+
+    Args:
+        observations: the site's observations, any order, any methods.
+        events: dated events to link to the onset of a rise.
+        railcar_class: a class, or ``freight`` / ``total``.
+        window: trailing baseline window (``5y``, ``18m``, ``90d``).
+        as_of: ignore observations after this UTC date; the summary is about
+            the latest date on or before it.
+        lookback: how far before the onset an event may be linked.
+        min_history: overrides ``rules.min_history``.
+        rules: thresholds (defaults documented in docs/analyze.md).
+        site: keep only this site's observations (and name it in messages);
+            without it the observations must all be of one site.
+
+    Returns:
+        The assessment; ``latest`` is the row the finding is about.
+
+    Raises:
+        InputError: unknown class, malformed window, lookback or date.
+        AnalysisError: observations of several sites, or none for the class.
+    """
+    members(railcar_class)
+    span = parse_window(window, what="window")
+    back = parse_window(lookback, what="lookback")
+    rules = rules or Rules()
+    if min_history is not None:
+        rules = dataclasses.replace(rules, min_history=min_history)
+    cutoff = _as_date(as_of, "as-of date")
+    obs = [
+        o
+        for o in observations
+        if (cutoff is None or utc_date(o.observed_at) <= cutoff) and site in (None, o.site)
+    ]
+    sites = sorted({o.site for o in obs}) or ([site] if site else [])
+    if len(sites) > 1:
+        raise AnalysisError(f"observations of several sites ({', '.join(sites)}); assess one")
+    days, unanswered = collect(obs, railcar_class, sigmas=rules.sigmas)
+    if not days:
+        upto = f" on or before {cutoff}" if cutoff else ""
+        where = sites[0] if sites else "the site"
+        raise AnalysisError(f"no {railcar_class} observations at {where}{upto} to assess")
+    rows = []
+    levels: dict[date, str] = {}
+    for i, day in enumerate(days):
+        start = span.start(day.date)
+        row = _judge(day, _eligible(days, i, start), levels, start, railcar_class, rules)
+        rows.append(row)
+        levels[day.date] = row.level
+    latest = rows[-1]
+    onset = None
+    if latest.level in ("elevated", "unprecedented"):
+        start = span.start(latest.date)
+        series = [*_eligible(days, len(days) - 1, start), days[-1]]
+        onset = find_onset(
+            [d.date for d in series],
+            [d.value for d in series],
+            penalty_factor=rules.onset_penalty,
+            fence_z=rules.onset_fence_z,
+        )
+    linked: tuple[LinkedEvent, ...] = ()
+    if onset is not None:
+        linked = _link(events, onset, back)
+    return Assessment(
+        site=sites[0],
+        railcar_class=railcar_class,
+        window=span.text,
+        lookback=back.text,
+        as_of=cutoff,
+        rules=rules,
+        rows=tuple(rows),
+        latest=latest,
+        onset=onset,
+        linked_events=linked,
+        finding=_finding(latest, span, rules, onset, linked, back),
+        observations=len(obs),
+        unanswered=unanswered,
+    )
+
+
+def _link(events: Iterable[Event], onset: Onset, lookback: Window) -> tuple[LinkedEvent, ...]:
+    first = lookback.start(onset.date)
+    found = []
+    for ev in events:
+        day = utc_date(ev.occurred_at)
+        if first <= day <= onset.date:
+            found.append(
+                LinkedEvent(
+                    title=ev.title,
+                    kind=ev.kind,
+                    occurred_at=ev.occurred_at,
+                    date=day,
+                    lag_days=(onset.date - day).days,
+                    lag_min_days=(onset.earliest - day).days,
+                    source=ev.source,
+                    id=ev.id,
+                )
+            )
+    found.sort(key=lambda e: (e.lag_days, e.occurred_at, e.title, e.kind, e.id or 0))
+    return tuple(found)
+
+
+def assess_site(store: Store, site: str, **options: Any) -> Assessment:
+    """Assess a stored site: its observations and its (and general) events.
+
+    Args:
+        store: an open store.
+        site: site slug.
+        **options: passed to :func:`assess` (``railcar_class``, ``window``,
+            ``as_of``, ``lookback``, ``min_history``, ``rules``).
+
+    Raises:
+        NotFoundError: no such site.
+        AnalysisError: no observations of the class to assess.
+    """
+    observations = service.list_observations(store, site=site)
+    events = service.list_events(store, site=site)
+    return assess(observations, events, site=site, **options)
