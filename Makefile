@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(BIN)/railwatch demo --out demo-output
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)
 	$(BIN)/python -m bench

@@ -1,4 +1,6 @@
-"""Run every benchmark (``make bench``): each ``bench/bench_*.py`` has ``main()`` and prints its figures.
+"""Run every benchmark (``make bench``).
+
+Each ``bench/bench_*.py`` has ``main()`` and prints its figures.
 
 ``python -m bench NAME`` runs only the benchmarks whose module name contains NAME.
 """

@@ -9,11 +9,21 @@ import sys
 
 
 def peak_rss_mb_of(code: str) -> tuple[float, dict]:
-    """Run Python ``code`` in a fresh interpreter; return its peak RSS (MB) and the JSON it printed last."""
+    """Run Python ``code`` in a fresh interpreter.
+
+    Returns:
+        Its peak RSS in MB and the last JSON line it printed before ours.
+    """
     proc = subprocess.run(
-        [sys.executable, "-c", code + "\nimport resource, json, sys\n"
-         "print(json.dumps({'__rss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))"],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-c",
+            code + "\nimport resource, json, sys\n"
+            "print(json.dumps({'__rss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     lines = [line for line in proc.stdout.splitlines() if line.startswith("{")]
     rss = json.loads(lines[-1])["__rss_kb"] / 1024

@@ -88,10 +88,39 @@ def test_sites_add_file_and_replace(cli, tmp_path):
     [
         ("{not json", "not valid JSON"),
         (json.dumps({"type": "Point", "coordinates": [1, 2]}), "Feature or FeatureCollection"),
-        (json.dumps({"type": "FeatureCollection", "features": [dict(_feature("ok"), properties={})]}), "slug"),
+        (
+            json.dumps(
+                {"type": "FeatureCollection", "features": [dict(_feature("ok"), properties={})]}
+            ),
+            "slug",
+        ),
         (json.dumps(_feature("Bad Slug")), "slug"),
-        (json.dumps(dict(_feature("far"), geometry={"type": "Polygon", "coordinates": [[[500000, 4e6], [500100, 4e6], [500100, 4.0001e6], [500000, 4e6]]]})), "EPSG:4326"),
-        (json.dumps(dict(_feature("bow"), geometry={"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]})), "invalid polygon"),
+        (
+            json.dumps(
+                dict(
+                    _feature("far"),
+                    geometry={
+                        "type": "Polygon",
+                        "coordinates": [
+                            [[500000, 4e6], [500100, 4e6], [500100, 4.0001e6], [500000, 4e6]]
+                        ],
+                    },
+                )
+            ),
+            "EPSG:4326",
+        ),
+        (
+            json.dumps(
+                dict(
+                    _feature("bow"),
+                    geometry={
+                        "type": "Polygon",
+                        "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]],
+                    },
+                )
+            ),
+            "invalid polygon",
+        ),
     ],
 )
 def test_sites_add_bad_geojson_changes_nothing(cli, tmp_path, db_path, content, message):
@@ -117,10 +146,25 @@ def test_sites_add_is_all_or_nothing(cli, tmp_path, db_path):
 def test_observe_add_and_list(cli):
     cli("sites", "add", "--builtin")
     doc = cli.json(
-        "observe", "add", "--site", "tumangang", "--at", "2023-10-05T02:13:00Z",
-        "--count", "box=60", "--count", "flat=13", "--analyst", "jdoe", "--note", "tarps on most",
+        "observe",
+        "add",
+        "--site",
+        "tumangang",
+        "--at",
+        "2023-10-05T02:13:00Z",
+        "--count",
+        "box=60",
+        "--count",
+        "flat=13",
+        "--analyst",
+        "jdoe",
+        "--note",
+        "tarps on most",
     )
-    assert {(o["railcar_class"], o["count"]) for o in doc["observations"]} == {("box", 60), ("flat", 13)}
+    assert {(o["railcar_class"], o["count"]) for o in doc["observations"]} == {
+        ("box", 60),
+        ("flat", 13),
+    }
     listed = cli.json("observe", "list", "--site", "tumangang")["observations"]
     assert len(listed) == 2
     assert all(o["method"] == "analyst" and o["analyst"] == "jdoe" for o in listed)
@@ -149,7 +193,9 @@ def test_observe_add_bad_counts_change_nothing(cli, db_path, args, message):
 def test_observe_add_unknown_site_and_bad_time(cli, db_path):
     cli("sites", "add", "--builtin")
     before = table_counts(db_path)
-    r = cli("observe", "add", "--site", "nowhere", "--at", "2023-10-05", "--count", "box=1", ok=False)
+    r = cli(
+        "observe", "add", "--site", "nowhere", "--at", "2023-10-05", "--count", "box=1", ok=False
+    )
     assert r.exit_code == 2 and "unknown site 'nowhere'" in r.stderr
     r = cli("observe", "add", "--site", "khasan", "--at", "5 Oct", "--count", "box=1", ok=False)
     assert r.exit_code == 2 and "ISO 8601" in r.stderr
@@ -158,12 +204,43 @@ def test_observe_add_unknown_site_and_bad_time(cli, db_path):
 
 def test_events(cli):
     cli("sites", "add", "--builtin")
-    cli("events", "add", "--at", "2023-09-13", "--title", "Kim–Putin summit, Vostochny", "--kind", "summit")
-    cli("events", "add", "--at", "2022-11-18", "--title", "White House statement", "--site", "tumangang")
+    cli(
+        "events",
+        "add",
+        "--at",
+        "2023-09-13",
+        "--title",
+        "Kim–Putin summit, Vostochny",
+        "--kind",
+        "summit",
+    )
+    cli(
+        "events",
+        "add",
+        "--at",
+        "2022-11-18",
+        "--title",
+        "White House statement",
+        "--site",
+        "tumangang",
+    )
     cli("events", "add", "--at", "2021-01-01", "--title", "Khasan only", "--site", "khasan")
-    again = cli.json("events", "add", "--at", "2023-09-13", "--title", "Kim–Putin summit, Vostochny", "--kind", "summit")
+    again = cli.json(
+        "events",
+        "add",
+        "--at",
+        "2023-09-13",
+        "--title",
+        "Kim–Putin summit, Vostochny",
+        "--kind",
+        "summit",
+    )
     assert again["new"] is False
     allev = cli.json("events", "list")["events"]
-    assert [e["title"] for e in allev] == ["Khasan only", "White House statement", "Kim–Putin summit, Vostochny"]
+    assert [e["title"] for e in allev] == [
+        "Khasan only",
+        "White House statement",
+        "Kim–Putin summit, Vostochny",
+    ]
     tum = cli.json("events", "list", "--site", "tumangang")["events"]
     assert [e["occurred_at"][:10] for e in tum] == ["2022-11-18", "2023-09-13"]

@@ -14,7 +14,9 @@ from railwatch.store.schema import Base
 def test_migrations_match_models(tmp_path):
     store = open_store(tmp_path / "s.db", create=True)
     with store.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata)
+        diff = compare_metadata(
+            MigrationContext.configure(conn, opts={"compare_type": False}), Base.metadata
+        )
     store.close()
     assert diff == [], f"schema drift; add an Alembic revision: {diff}"
 
@@ -23,7 +25,16 @@ def test_store_is_at_head_and_has_every_table(tmp_path):
     store = open_store(tmp_path / "s.db", create=True)
     assert current_revision(store.engine) == head_revision()
     tables = set(inspect(store.engine).get_table_names())
-    assert {"sites", "images", "detections", "observations", "events", "documents", "claims", "models"} <= tables
+    assert {
+        "sites",
+        "images",
+        "detections",
+        "observations",
+        "events",
+        "documents",
+        "claims",
+        "models",
+    } <= tables
     store.close()
 
 

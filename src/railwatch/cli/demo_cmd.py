@@ -17,9 +17,9 @@ def register(app: typer.Typer) -> None:
 
 
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the store and everything made.")] = Path(
-        "demo-output"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder for the store and everything made.")
+    ] = Path("demo-output"),
 ) -> None:
     """Run the main job end to end on the bundled sample data."""
     summary = run_demo(out)

@@ -9,7 +9,15 @@ import typer
 from rich.table import Table
 
 from railwatch import service
-from railwatch.cli.common import DEFAULT_DB_VALUE, DbOption, JsonOption, emit_json, out, say, store_at
+from railwatch.cli.common import (
+    DEFAULT_DB_VALUE,
+    DbOption,
+    JsonOption,
+    emit_json,
+    out,
+    say,
+    store_at,
+)
 from railwatch.errors import InputError
 from railwatch.railcars import parse_counts
 from railwatch.records import Event
@@ -36,7 +44,9 @@ def init(db: DbOption = DEFAULT_DB_VALUE) -> None:
 
 @sites_app.command("add")
 def sites_add(
-    files: Annotated[list[Path] | None, typer.Argument(help="GeoJSON Feature(Collection) files.")] = None,
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="GeoJSON Feature(Collection) files.")
+    ] = None,
     builtin_: Annotated[
         bool, typer.Option("--builtin", help="Add the built-in catalogue (Tumangang, Khasan).")
     ] = False,
@@ -140,7 +150,11 @@ def observe_list(
     table = Table("time (UTC)", "site", "class", "count", "method", "source")
     for o in rows:
         table.add_row(
-            f"{o.observed_at:%Y-%m-%d %H:%M}", o.site, o.railcar_class, str(o.count), o.method,
+            f"{o.observed_at:%Y-%m-%d %H:%M}",
+            o.site,
+            o.railcar_class,
+            str(o.count),
+            o.method,
             o.model_version or o.analyst or o.source,
         )
     out.print(table)
@@ -161,19 +175,28 @@ def events_add(
     if not title.strip():
         raise InputError("--title cannot be empty")
     event = Event(
-        occurred_at=parse_time(at, what="--at"), title=title.strip(), kind=kind, site=site,
-        description=description, source=source,
+        occurred_at=parse_time(at, what="--at"),
+        title=title.strip(),
+        kind=kind,
+        site=site,
+        description=description,
+        source=source,
     )
     with store_at(db) as store:
         stored, new = service.add_event(store, event)
-    say(("added" if new else "already stored:") + f" event {stored.title!r} on {stored.occurred_at:%Y-%m-%d}")
+    say(
+        ("added" if new else "already stored:")
+        + f" event {stored.title!r} on {stored.occurred_at:%Y-%m-%d}"
+    )
     if as_json:
         emit_json(dict(stored.to_dict(), new=new))
 
 
 @events_app.command("list")
 def events_list(
-    site: Annotated[str | None, typer.Option("--site", help="This site's and general events.")] = None,
+    site: Annotated[
+        str | None, typer.Option("--site", help="This site's and general events.")
+    ] = None,
     db: DbOption = DEFAULT_DB_VALUE,
     as_json: JsonOption = False,
 ) -> None:
