@@ -87,3 +87,11 @@ def list_images(
         query = query.where(ImageRow.acquired_at >= since)
     query = query.order_by(ImageRow.acquired_at, ImageRow.id)
     return [to_record(row, slug) for row, slug in session.execute(query)]
+
+
+def meta_of(session: Session, image_id: int) -> dict:
+    """The extra metadata kept with an image (where its date and GSD came from, layout)."""
+    row = session.get(ImageRow, image_id)
+    if row is None:
+        raise NotFoundError(f"no image with id {image_id} in the store")
+    return dict(row.meta or {})

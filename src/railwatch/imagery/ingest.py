@@ -1,0 +1,312 @@
+"""Ingestion: check image files against a site and record them in the store.
+
+Every file is checked in full (format, size, georeferencing, date, footprint
+over the site, a small decoded window) before anything is written, and then all
+of them are stored in one transaction: a batch goes in whole or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import math
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from shapely.geometry import shape
+
+from railwatch.errors import ImageryError, InputError
+from railwatch.imagery import metadata
+from railwatch.imagery import sidecar as sidecars
+from railwatch.imagery.source import FORMATS, RasterSource, open_source
+from railwatch.records import Image, Site
+from railwatch.store import Store
+from railwatch.store import images as image_rows
+from railwatch.store import sites as site_rows
+from railwatch.timeparse import parse_time
+
+log = logging.getLogger(__name__)
+
+# A declared GSD (--gsd, STAC, sidecar) further than this from the transform's is
+# probably a mistake in one of them: it is kept, with a warning.
+GSD_TOLERANCE = 0.20
+# The first Earth-observation satellites flew in 1959-60; nothing can be older.
+EARLIEST = datetime(1959, 1, 1, tzinfo=UTC)
+_CHUNK = 1024 * 1024
+
+Progress = Callable[[int, int, Path], None]
+Warn = Callable[[str], None]
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of the file content, read a mebibyte at a time."""
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(_CHUNK):
+                digest.update(chunk)
+    except OSError as exc:
+        raise ImageryError(f"{path}: cannot be read: {exc.strerror}") from None
+    return digest.hexdigest()
+
+
+def _acquisition(
+    path: Path,
+    src: RasterSource,
+    acquired: datetime | None,
+    stac: sidecars.StacItem | None,
+) -> tuple[datetime, dict[str, Any]]:
+    tag_time, tag_name, unparsed = metadata.acquisition_from_tags(src.dataset)
+    meta: dict[str, Any] = {}
+    if tag_name:
+        meta["datetime_tag"] = tag_name
+    if unparsed:
+        meta["unparsed_date_tags"] = unparsed
+    choices: list[tuple[datetime | None, str]] = [
+        (acquired, "--acquired"),
+        (stac.acquired if stac else None, f"STAC {stac.path.name}" if stac else ""),
+        (tag_time, f"tag {tag_name}"),
+        (src.sidecar.acquired if src.sidecar else None, "sidecar"),
+    ]
+    when, source = next(((w, s) for w, s in choices if w is not None), (None, ""))
+    if when is None:
+        hint = f" (unreadable date tags: {', '.join(unparsed)})" if unparsed else ""
+        raise ImageryError(
+            f"{path}: no acquisition time found{hint}; give it with --acquired "
+            f"2023-10-05T02:13:00Z or a STAC item (--stac ITEM.json, or {path.name}.stac.json "
+            "beside the image)"
+        )
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    when = when.astimezone(UTC)
+    if not EARLIEST <= when <= datetime.now(UTC) + timedelta(days=1):
+        raise ImageryError(
+            f"{path}: acquisition time {when:%Y-%m-%d %H:%M}Z (from {source}) is impossible; "
+            "give the right one with --acquired"
+        )
+    meta["datetime_source"] = source
+    return when, meta
+
+
+def _gsd(
+    path: Path,
+    src: RasterSource,
+    gsd: float | None,
+    stac: sidecars.StacItem | None,
+    warn: Warn,
+) -> tuple[float, dict[str, Any]]:
+    try:
+        gx, gy = metadata.pixel_size_m(src.crs, src.transform, src.width, src.height)
+        from_transform = (gx + gy) / 2
+    except Exception:  # a CRS pyproj cannot take to lon/lat
+        gx = gy = from_transform = math.nan
+    meta: dict[str, Any] = {}
+    if math.isfinite(from_transform) and from_transform > 0:
+        meta["gsd_transform_m"] = round(from_transform, 6)
+        meta["pixel_size_m"] = [round(gx, 6), round(gy, 6)]
+    if gsd is not None and (not math.isfinite(gsd) or gsd <= 0):
+        raise ImageryError(f"{path}: --gsd must be a positive number of metres, not {gsd}")
+    declared = [
+        (gsd, "--gsd"),
+        (stac.gsd if stac else None, "STAC properties.gsd"),
+        (src.sidecar.gsd if src.sidecar else None, "sidecar gsd"),
+    ]
+    value, source = next(((v, s) for v, s in declared if v is not None), (None, "transform"))
+    if value is None:
+        if "gsd_transform_m" not in meta:
+            raise ImageryError(f"{path}: cannot work out the GSD from its CRS; give it with --gsd")
+        value = from_transform
+    elif "gsd_transform_m" in meta and abs(value - from_transform) > GSD_TOLERANCE * from_transform:
+        warn(
+            f"{path}: {source} says GSD {value:.3g} m but the transform gives "
+            f"{from_transform:.3g} m; using {value:.3g} m"
+        )
+        meta["gsd_disagrees"] = True
+    meta["gsd_source"] = source
+    return float(value), meta
+
+
+def _layout(src: RasterSource) -> dict[str, Any]:
+    ds = src.dataset
+    bh, bw = ds.block_shapes[0]
+    tiled = src.driver == "GTiff" and (bw != src.width or bw == bh)
+    overviews = ds.overviews(1) if src.driver == "GTiff" else []
+    structure = ds.tags(ns="IMAGE_STRUCTURE")
+    out: dict[str, Any] = {
+        "tiled": bool(tiled),
+        "block_shape": [int(bh), int(bw)],
+        "overviews": [int(o) for o in overviews],
+        "cog": structure.get("LAYOUT", "").upper() == "COG" or bool(tiled and overviews),
+        "compression": structure.get("COMPRESSION", ""),
+        "interleave": structure.get("INTERLEAVE", ""),
+        "nodata": src.nodata,
+    }
+    if len(set(ds.dtypes)) > 1:
+        out["dtypes"] = list(ds.dtypes)
+    return out
+
+
+def describe(
+    path: str | Path,
+    *,
+    site: Site,
+    acquired: datetime | str | None = None,
+    gsd: float | None = None,
+    stac: str | Path | None = None,
+    provider: str | None = None,
+    warn: Warn | None = None,
+) -> tuple[Image, dict[str, Any]]:
+    """Check one image against a site and describe it, without storing anything.
+
+    Returns:
+        The image record (no id yet) and the extra metadata for its ``meta`` column.
+
+    Raises:
+        ImageryError: the file is unreadable, unsupported, too big, not georeferenced,
+            not dated, or does not cover the site.
+    """
+    path = Path(path)
+    if isinstance(acquired, str):
+        acquired = parse_time(acquired, what="--acquired")
+    with open_source(path) as src:
+        stac_item = sidecars.read_stac(Path(stac), path) if stac else sidecars.find_stac(path)
+        try:
+            outline = metadata.footprint(src.crs, src.transform, src.width, src.height)
+        except Exception as exc:  # GDAL cannot take this CRS to lon/lat
+            raise ImageryError(f"{path}: cannot place the image on the globe: {exc}") from None
+        area = shape(outline)
+        if not area.intersects(shape(site.geometry)):
+            w, s, e, n = area.bounds
+            raise ImageryError(
+                f"{path}: does not cover site {site.slug!r} (image spans lon {w:.4f}..{e:.4f}, "
+                f"lat {s:.4f}..{n:.4f})"
+            )
+        window = src.window_for(site.geometry)
+        checked = src.verify(window)
+        when, time_meta = _acquisition(path, src, acquired, stac_item)
+        gsd_m, gsd_meta = _gsd(path, src, gsd, stac_item, warn or log.warning)
+        if provider is not None and provider.strip():
+            who, who_source = provider.strip(), "--provider"
+        elif stac_item and stac_item.provider:
+            who, who_source = stac_item.provider, f"STAC {stac_item.provider_field}"
+        elif src.sidecar and src.sidecar.provider:
+            who, who_source = src.sidecar.provider, "sidecar"
+        else:
+            who, who_source = "", ""
+        meta: dict[str, Any] = {
+            **time_meta,
+            **gsd_meta,
+            "provider_source": who_source,
+            "georef": src.georef,
+            "sidecar": str(src.sidecar.path) if src.sidecar else None,
+            "stac": str(stac_item.path) if stac_item else None,
+            **_layout(src),
+            "site_window": [
+                int(window.col_off),
+                int(window.row_off),
+                int(window.width),
+                int(window.height),
+            ],
+            "verified": checked,
+            "file_bytes": path.stat().st_size,
+        }
+        image = Image(
+            path=str(path.resolve()),
+            sha256=sha256_of(path),
+            site=site.slug,
+            crs=metadata.crs_text(src.crs),
+            bounds=tuple(round(v, 9) for v in src.bounds),  # type: ignore[arg-type]
+            footprint=outline,
+            width=src.width,
+            height=src.height,
+            bands=src.count,
+            dtype=src.dtype,
+            gsd_m=round(gsd_m, 6),
+            acquired_at=when,
+            provider=who,
+            format=src.driver,
+        )
+    return image, meta
+
+
+def ingest(
+    store: Store,
+    paths: Sequence[str | Path],
+    *,
+    site: str,
+    acquired: datetime | str | None = None,
+    gsd: float | None = None,
+    stac: str | Path | None = None,
+    provider: str | None = None,
+    progress: Progress | None = None,
+    warn: Warn | None = None,
+) -> list[tuple[Image, str]]:
+    """Check image files and record them for a site, all or none.
+
+    Args:
+        store: where to record them.
+        paths: GeoTIFF/COG, PNG or JPEG files.
+        site: slug of the site they must cover.
+        acquired: acquisition time for every file, overriding STAC and tags.
+        gsd: ground sample distance in metres, overriding STAC and the transform.
+        stac: a STAC item supplying time, GSD and provider for every file.
+        provider: who supplied the imagery, overriding STAC.
+        progress: called as ``progress(done, total, path)`` after each file is checked.
+        warn: called with a message when something looks wrong but is not refused
+            (a declared GSD far from the transform's); logged as a warning if None.
+
+    Returns:
+        Each image as stored with what happened: ``added`` or ``already stored``
+        (same content already recorded for this site).
+
+    Raises:
+        ImageryError: a file is bad; the message names it and nothing is stored.
+        NotFoundError: the site is unknown.
+    """
+    if not paths:
+        raise InputError("no image files given")
+    with store.transaction() as session:
+        target = site_rows.get(session, site)
+    if isinstance(acquired, str):
+        acquired = parse_time(acquired, what="--acquired")
+    described = []
+    for i, p in enumerate(paths, 1):
+        described.append(
+            describe(
+                p, site=target, acquired=acquired, gsd=gsd, stac=stac, provider=provider, warn=warn
+            )
+        )
+        if progress is not None:
+            progress(i, len(paths), Path(p))
+    done: list[tuple[Image, str]] = []
+    with store.transaction() as session:
+        for image, meta in described:
+            known = image_rows.find(session, site, image.sha256)
+            if known is not None:
+                done.append((known, "already stored"))
+            else:
+                done.append((image_rows.add(session, image, meta), "added"))
+    return done
+
+
+def list_images(store: Store, *, site: str | None = None) -> list[Image]:
+    """Images in the store (of one site), in acquisition order."""
+    with store.transaction() as session:
+        if site is not None:
+            site_rows.row_for(session, site)
+        return image_rows.list_images(session, site=site)
+
+
+def get_image(store: Store, image_id: int) -> tuple[Image, dict[str, Any]]:
+    """One stored image and its ``meta`` (sources of its date and GSD, layout, checks).
+
+    Raises:
+        NotFoundError: no image has this id.
+    """
+    with store.transaction() as session:
+        return image_rows.get(session, image_id), image_rows.meta_of(session, image_id)
+
+
+__all__ = ["FORMATS", "describe", "get_image", "ingest", "list_images", "sha256_of"]
