@@ -1,0 +1,462 @@
+"""What a report claims: counts, baselines, dates, places, sources, hedges, events.
+
+Rules, not a model: each slot has a small grammar per language (``lexicon``)
+applied sentence by sentence, so every claim carries the exact words it rests
+on and its character span. Dates that depend on the publication date
+("vendredi", "this week") are resolved only when that date is known to the day;
+otherwise the claim says it is unresolved rather than guessing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from railwatch.press import gazetteer, lexicon
+from railwatch.press.gazetteer import Mention
+from railwatch.press.lexicon import rx, words
+from railwatch.press.numbers import Number, find_numbers, word_value
+from railwatch.press.records import Claim
+from railwatch.records import Site
+
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?…])[»”\"']?\s+(?=[«“\"'(\[]?\s?[A-ZÀ-ÝА-Я0-9가-힣])|\n\s*\n|\n(?=\S)"
+)
+_ORDINAL_DOT = re.compile(r"(?<![\w.])\d{1,2}\.$")
+_TRAFFIC = (
+    r"trafic|traffic|verkeer|Verkehr|движени\w*|activit\w+|wagons?|cars|railcars|goederenwagons"
+    r"|Güterwagen|вагон\w*|화차|운행|marchandises|fret|cargo|freight|goederen|lading|Fracht|груз\w*"
+    r"|contenu|contents|inhoud|Inhalt|expéditions?|shipments?|zendingen|chargement|cargaison"
+    r"|convois?|lading|loads?|Ladung"
+)
+
+
+@dataclass(frozen=True)
+class _Date:
+    start: int
+    end: int
+    text: str
+    value: date | None  # the day (or first day of the week/month) when resolved
+    precision: str  # day | week | month
+    relative: bool
+    until: date | None = None  # last day of a week/month span
+
+
+def _sentences(text: str) -> list[tuple[int, int]]:
+    spans = []
+    pos = 0
+    for m in _SENTENCE_END.finditer(text):
+        if _ORDINAL_DOT.search(text, max(0, m.start() - 4), m.start()):
+            continue  # "vom 5. Oktober": a German ordinal, not the end of a sentence
+        spans.append((pos, m.start()))
+        pos = m.end()
+    spans.append((pos, len(text)))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if e > s:
+            out.append((s, e))
+    return out
+
+
+def _find(pattern: re.Pattern[str] | None, text: str, start: int, end: int) -> list[re.Match]:
+    if pattern is None:
+        return []
+    return list(pattern.finditer(text, start, end))
+
+
+def _month_range(year: int, month: int) -> tuple[date, date]:
+    first = date(year, month, 1)
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return first, nxt - timedelta(days=1)
+
+
+def _shift_month(d: date, months: int) -> date:
+    m = d.month - 1 + months
+    return date(d.year + m // 12, m % 12 + 1, 1)
+
+
+def _dates(text: str, lang: str, s: int, e: int, base: date | None, precision: str) -> list[_Date]:
+    """Explicit and relative dates in one sentence, resolved against the publication date."""
+    found: list[_Date] = []
+    for m in rx(r"(?<!\d)(\d{4})-(\d{2})-(\d{2})(?!\d)").finditer(text, s, e):
+        with contextlib.suppress(ValueError):  # 2023-02-30 is no date
+            found.append(
+                _Date(m.start(), m.end(), m[0], date(int(m[1]), int(m[2]), int(m[3])), "day", False)
+            )
+    if lang == "ko":
+        for m in rx(r"(?:(\d{4})년\s*)?(\d{1,2})월\s*(\d{1,2})일").finditer(text, s, e):
+            found.append(_explicit(m, int(m[1]) if m[1] else None, int(m[2]), int(m[3]), base))
+    months = lexicon.MONTHS.get(lang)
+    if months:
+        alt = "|".join(f"({name})" for name in months)
+        month_rx = rf"(?:{alt})[^\W\d]*\.?"
+        day_first = rx(rf"(?<![\w])(\d{{1,2}})(?:er|\.|st|nd|rd|th)?\s+{month_rx}(?:\s+(\d{{4}}))?")
+        for m in day_first.finditer(text, s, e):
+            idx = next(i for i in range(12) if m.group(i + 2))
+            found.append(_explicit(m, int(m[14]) if m[14] else None, idx + 1, int(m[1]), base))
+        if lang == "en":
+            month_first = rx(
+                rf"(?<![\w]){month_rx}\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:,?\s+(\d{{4}}))?"
+                r"(?![\w])"
+            )
+            for m in month_first.finditer(text, s, e):
+                if any(d.start <= m.start() < d.end for d in found):
+                    continue
+                idx = next(i for i in range(12) if m.group(i + 1))
+                found.append(_explicit(m, int(m[14]) if m[14] else None, idx + 1, int(m[13]), base))
+    for i, name in enumerate(lexicon.WEEKDAYS.get(lang, [])):
+        pattern = rx(
+            rf"(?<![\w]){name}\w*" if lang in {"ru", "ko"} else rf"(?<![\w]){name}(?![\w])"
+        )
+        for m in pattern.finditer(text, s, e):
+            value = None
+            if base is not None and precision == "day":
+                value = base - timedelta(days=(base.weekday() - i) % 7)
+            found.append(_Date(m.start(), m.end(), m[0], value, "day", True))
+    for pattern, unit, amount in lexicon.RELATIVE.get(lang, []):
+        for m in rx(pattern).finditer(text, s, e):
+            value = until = None
+            p = "day" if unit == "day" else unit
+            if base is not None and (precision == "day" or (unit == "month" and precision)):
+                if unit == "day" and precision == "day":
+                    value = base + timedelta(days=amount)
+                elif unit == "week" and precision == "day":
+                    value = base - timedelta(days=base.weekday()) + timedelta(weeks=amount)
+                    until = (
+                        min(value + timedelta(days=6), base)
+                        if amount == 0
+                        else (value + timedelta(days=6))
+                    )
+                elif unit == "month":
+                    value, until = _month_range(
+                        *(lambda d: (d.year, d.month))(_shift_month(base, amount))
+                    )
+            found.append(_Date(m.start(), m.end(), m[0], value, p, True, until))
+    return sorted(found, key=lambda d: d.start)
+
+
+def _explicit(m: re.Match, year: int | None, month: int, day: int, base: date | None) -> _Date:
+    if year is None and base is not None:
+        year = (
+            base.year
+            if (month, day) <= (base.month, base.day) or base.month >= month
+            else (base.year - 1)
+        )
+    try:
+        value = date(year, month, day) if year else None
+    except ValueError:
+        value = None
+    return _Date(m.start(), m.end(), m[0], value, "day", year is None and value is None)
+
+
+def _qualifier(text: str, s: int, n: Number, lang: str) -> tuple[str, int, str]:
+    """The qualifier right before a number: (kind, start, words) or ("exact", n.start, "")."""
+    if n.approximate:
+        return "approx", n.start, n.text
+    before = text[max(s, n.start - 40) : n.start]
+    for kind in ("at_most", "at_least", "approx"):
+        frag = lexicon.QUALIFIERS[kind].get(lang)
+        if not frag:
+            continue
+        m = rx(rf"(?<![\w])(?:{frag})\s*(?:(?:de|d['’]|of|van)\s*)?$").search(before)
+        if m:
+            return kind, n.start - len(before) + m.start(), m[0].strip()
+    return "exact", n.start, ""
+
+
+def _railcar_class(noun: str) -> str:
+    for cls, frag in lexicon.RAILCAR_CLASS_WORDS.items():
+        if rx(frag).search(noun):
+            return cls
+    return "total"
+
+
+def _nearest(mentions: list[Mention], pos: int, kinds: set[str], s: int, e: int) -> Mention | None:
+    inside = [m for m in mentions if m.kind in kinds and s <= m.start and m.end <= e]
+    return min(inside, key=lambda m: abs(m.start - pos), default=None)
+
+
+def _distance(matches: list[re.Match], a: int, b: int) -> int:
+    return min((max(m.start() - b, a - m.end(), 0) for m in matches), default=10**9)
+
+
+def extract_claims(
+    text: str,
+    lang: str,
+    published: datetime | date | None = None,
+    sites: Sequence[Site] = (),
+    *,
+    published_precision: str | None = None,
+) -> list[Claim]:
+    """The claims ``text`` makes, in text order, each with its quote and span in ``text``.
+
+    Args:
+        text: the report's clean text.
+        lang: its language code (``fr``, ``en``, ``nl``…); an unknown code still finds
+            numbers in digits, places and sources, but no words.
+        published: publication date, to resolve "Friday" or "this week".
+        sites: the site catalogue; places resolve to these through their aliases.
+        published_precision: ``day`` (default when ``published`` is given) or ``month``.
+
+    Returns:
+        Claims with offsets into ``text`` (``text[c.start:c.end] == c.quote``).
+    """
+    base = published.date() if isinstance(published, datetime) else published
+    precision = (published_precision or "day") if base is not None else ""
+    mentions = gazetteer.find(text, lang, sites)
+    site_votes = Counter()
+    for m in mentions:
+        if m.kind in {"site", "region"}:
+            site_votes[m.key] += 2 if m.kind == "site" else 1
+    primary_site = site_votes.most_common(1)[0][0] if site_votes else None
+    named_sources = [m.key for m in mentions if m.kind == "source"]
+    think_tank = next((k for k in named_sources if k != "CSIS"), None) or (
+        named_sources[0] if named_sources else None
+    )
+    numbers = find_numbers(text, lang)
+    claims: list[Claim] = []
+
+    def add(kind: str, value: dict, start: int, end: int, *, hedge: str = "", site=None) -> None:
+        claims.append(Claim(kind, value, text[start:end], start, end, hedge=hedge, site=site))
+
+    # Places and sources: one claim each, at the first mention, with the mention count.
+    seen: dict[tuple[str, str], int] = Counter((m.kind, m.key) for m in mentions)
+    done: set[tuple[str, str]] = set()
+    for m in mentions:
+        key = (m.kind, m.key)
+        if key in done or m.kind == "think_tank":
+            continue
+        done.add(key)
+        if m.kind in {"site", "region"}:
+            add(
+                "place",
+                {"site": m.key, "role": m.kind, "alias": m.text, "mentions": seen[key]},
+                m.start,
+                m.end,
+                site=m.key,
+            )
+        else:
+            add("source", {"name": m.key, "alias": m.text, "mentions": seen[key]}, m.start, m.end)
+
+    noun_rx = {lang: lexicon.RAILCAR_NOUN.get(lang)}
+    for s, e in _sentences(text):
+        sent_numbers = [n for n in numbers if s <= n.start and n.end <= e]
+        # Windows looking back: "au cours des cinq dernières années", "in the past five years".
+        windows: list[tuple[Number, int, int]] = []
+        for n in sent_numbers:
+            after = lexicon.YEARS_AFTER.get(lang)
+            m = rx(after).match(text, n.end, e) if after else None
+            if not m or not 1 <= n.value <= 50:
+                continue
+            look = words(lexicon.LOOKBACK, lang)
+            near = look is not None and (
+                look.search(text, max(s, n.start - 30), n.start)
+                or look.search(text, n.end, m.end())
+            )
+            if near:
+                ws = near.start() if near.start() < n.start else n.start
+                windows.append((n, ws, m.end()))
+        window_numbers = {id(w[0]) for w in windows}
+
+        # Counts and maxima.
+        noun_frag = noun_rx[lang]
+        for n in sent_numbers:
+            if id(n) in window_numbers or n.value < 1 or 1900 <= n.value <= 2100:
+                continue
+            noun_m = None
+            if noun_frag:
+                # The noun right after the number, else after one adjective ("73 nouveaux wagons").
+                noun_m = rx(rf"[\s\u00a0]*({noun_frag})(?![\w])").match(text, n.end, e) or rx(
+                    rf"[\s\u00a0]*(?:[^\W\d_]{{2,15}})[\s\u00a0]+({noun_frag})(?![\w])"
+                ).match(text, n.end, e)
+                if noun_m is None and lang == "ko":
+                    noun_m = rx(rf"\s*({noun_frag})").match(text, n.end, e)
+            kind, qstart, qtext = _qualifier(text, s, n, lang)
+            if noun_m is None and not (kind == "at_most" and windows):
+                continue
+            site_m = _nearest(mentions, n.start, {"site"}, s, e) or _nearest(
+                mentions, n.start, {"region"}, s, e
+            )
+            site = site_m.key if site_m else primary_site
+            end = noun_m.end(1) if noun_m else n.end
+            noun = noun_m[1] if noun_m else ""
+            if kind == "at_most" and windows:
+                w = windows[0]
+                value = {
+                    "max": n.value,
+                    "window_years": w[0].value,
+                    "qualifier": "at_most",
+                    "qualifier_text": qtext,
+                    "noun": noun,
+                    "relation": "max",
+                }
+                add("baseline", value, min(qstart, w[1]), max(end, w[2]), site=site)
+                windows = []
+                continue
+            value = {
+                "count": n.value,
+                "noun": noun,
+                "railcar_class": _railcar_class(noun) if noun else "total",
+                "qualifier": kind,
+                "qualifier_text": qtext,
+                "number_text": n.text,
+            }
+            add("count", value, qstart, end, site=site)
+        for w in windows:
+            comp = _find(words(lexicon.COMPARATIVE, lang), text, s, e)
+            if comp:
+                c = min(comp, key=lambda m: abs(m.start() - w[1]))
+                value = {
+                    "max": None,
+                    "window_years": w[0].value,
+                    "relation": "exceeds",
+                    "qualifier": "",
+                    "qualifier_text": c[0],
+                    "noun": "",
+                }
+                add("baseline", value, min(c.start(), w[1]), max(c.end(), w[2]), site=primary_site)
+
+        # Dates, by role.
+        imagery = _find(words(lexicon.IMAGERY, lang), text, s, e)
+        speech = _find(words(lexicon.SPEECH, lang), text, s, e)
+        summit = _find(words(lexicon.SUMMIT, lang), text, s, e)
+        trips = _find(words(lexicon.TRIP, lang), text, s, e)
+        leaders = _find(rx(rf"(?<![\w])(?:{lexicon.LEADERS})"), text, s, e)
+        has_source = any(
+            m.kind in {"source", "think_tank"} and s <= m.start < e for m in mentions
+        ) or bool(rx(r"rapport|report|verslag|Bericht|доклад|보고서").search(text, s, e))
+        for d in _dates(text, lang, s, e, base, precision):
+            value = {
+                "date": d.value.isoformat() if d.value else None,
+                "until": d.until.isoformat() if d.until else None,
+                "precision": d.precision,
+                "resolved": d.value is not None,
+                "relative": d.relative,
+                "expression": d.text,
+            }
+            d_img = _distance(imagery, d.start, d.end)
+            d_say = _distance(speech, d.start, d.end) if has_source else 10**9
+            if d_say <= 40 and d_say < d_img and d.precision == "day":
+                add("report_date", value, d.start, d.end)
+            elif imagery and d_img <= 80 and d.precision == "day":
+                add("imagery_date", value, d.start, d.end, site=primary_site)
+            elif summit or (trips and leaders):
+                add("event", dict(value, event="summit", attribute="when"), d.start, d.end)
+            elif d.precision == "week" and rx(_TRAFFIC).search(text, s, e):
+                add("activity_period", value, d.start, d.end, site=primary_site)
+
+        # Unprecedented.
+        for m in _find(words(lexicon.UNPRECEDENTED, lang), text, s, e):
+            add(
+                "characterization",
+                {"unprecedented": True, "expression": m[0]},
+                m.start(),
+                m.end(),
+                site=primary_site,
+            )
+
+        # Attribution: a speech verb near a named source or "the think tank".
+        for v in speech:
+            src = _nearest(mentions, v.start(), {"source", "think_tank"}, s, e)
+            if src is None or abs(src.start - v.start()) > 120:
+                continue
+            name = src.key if src.kind == "source" else (think_tank or "think tank (unnamed)")
+            a, b = min(v.start(), src.start), max(v.end(), src.end)
+            add("attribution", {"source": name, "verb": v[0], "mention": src.text}, a, b)
+
+        # Assessments: the hedge decides the estimative level.
+        arms = rx(rf"(?<![\w])(?:{lexicon.ARMS})(?![\w])").search(text, s, e)
+        shipment = rx(rf"(?<![\w])(?:{lexicon.SHIPMENT})(?![\w])").search(text, s, e)
+        impact = rx(rf"(?<![\w])(?:{lexicon.IMPACT})(?![\w])").search(text, s, e)
+        for level, table in lexicon.HEDGE_LEVELS:
+            h = next(iter(_find(words(table, lang), text, s, e)), None)
+            if h is None:
+                continue
+            if level == "possible" and not (arms or shipment):
+                break  # "could" is everywhere; only count it about the cargo
+            topic = "impact" if impact else "arms_transfer" if (arms or shipment) else "other"
+            src = _nearest(mentions, h.start(), {"source", "think_tank"}, s, e)
+            who = None
+            if src is not None:
+                who = src.key if src.kind == "source" else think_tank
+            add(
+                "assessment",
+                {"level": level, "hedge_text": h[0], "topic": topic, "attributed_to": who},
+                s,
+                e,
+                hedge=level,
+            )
+            break
+
+        # Caveats: uncertainty and concealment (tarps) limit what imagery shows.
+        unsure = _find(words(lexicon.UNCERTAIN, lang), text, s, e)
+        hidden = _find(words(lexicon.CONCEALMENT, lang), text, s, e)
+        if hidden and not (rx(_TRAFFIC).search(text, s, e) or unsure):
+            hidden = []  # "covers" alone is too common a word
+        if unsure or hidden:
+            spans = unsure + hidden
+            a, b = min(m.start() for m in spans), max(m.end() for m in spans)
+            add(
+                "caveat",
+                {
+                    "reason": "concealment" if hidden else "uncertain",
+                    "uncertain": bool(unsure),
+                    "concealment": bool(hidden),
+                    "words": [m[0] for m in spans],
+                },
+                a,
+                b,
+                hedge="caveat",
+                site=primary_site,
+            )
+
+        # Summit duration: "sommet d'une semaine", "voyage de six jours", "six-day trip".
+        if summit or (trips and leaders):
+            anchors = summit + (trips if leaders or summit else [])
+            for dm in _durations(text, lang, s, e):
+                near = _distance(anchors, dm[1], dm[2])
+                if near > 40:
+                    continue
+                anchor = min(anchors, key=lambda m: max(m.start() - dm[2], dm[1] - m.end(), 0))
+                a, b = min(anchor.start(), dm[1]), max(anchor.end(), dm[2])
+                add(
+                    "event",
+                    {
+                        "event": "summit",
+                        "attribute": "duration_days",
+                        "days": dm[0],
+                        "expression": text[dm[1] : dm[2]],
+                    },
+                    a,
+                    b,
+                )
+    claims.sort(key=lambda c: (c.start, c.end))
+    return claims
+
+
+def _durations(text: str, lang: str, s: int, e: int) -> list[tuple[int, int, int]]:
+    """(days, start, end) of durations in a sentence."""
+    out = []
+    week = words(lexicon.WEEK_WORDS, lang)
+    for m in _find(week, text, s, e):
+        out.append((7, m.start(), m.end()))
+    unit = lexicon.DAY_UNITS.get(lang)
+    if unit:
+        for m in rx(rf"(?<![\w])(\d{{1,2}}|[^\W\d_]+?)(?:{unit})").finditer(text, s, e):
+            token = m[1]
+            value = int(token) if token.isdigit() else word_value(token, lang)
+            if value and 1 <= value <= 60:
+                out.append((value, m.start(), m.end()))
+    return out
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
