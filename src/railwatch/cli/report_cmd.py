@@ -1,7 +1,79 @@
-"""Commands of this stage (not written yet)."""
+"""``railwatch report``: write the assessment of a site as HTML, PDF and Markdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
 
+from railwatch.cli.common import (
+    DEFAULT_DB_VALUE,
+    DbOption,
+    JsonOption,
+    emit_json,
+    out,
+    say,
+    store_at,
+)
+from railwatch.timeparse import parse_time
+
 
 def register(app: typer.Typer) -> None:
-    """Add this stage's commands to the railwatch app."""
+    """Add ``railwatch report`` to the app."""
+    app.command("report")(report_site)
+
+
+def report_site(
+    site: Annotated[str, typer.Option("--site", help="Site slug (e.g. tumangang).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")],
+    formats: Annotated[
+        str, typer.Option("--format", help="Comma-separated: html, pdf, md.")
+    ] = "html,pdf,md",
+    lang: Annotated[str, typer.Option("--lang", help="Language: en or fr.")] = "en",
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Judge as of this date (ISO 8601); default: latest data."),
+    ] = None,
+    railcar_class: Annotated[
+        str, typer.Option("--class", help="Railcar class or roll-up the judgment is about.")
+    ] = "freight",
+    window: Annotated[
+        str,
+        typer.Option(
+            "--window", help="Baseline window, also the span the chart shows: 5y, 18m, 90d, 2w."
+        ),
+    ] = "5y",
+    db: DbOption = DEFAULT_DB_VALUE,
+    as_json: JsonOption = False,
+) -> None:
+    """Write the analyst report of a site: judgment, chart, imagery, tables, caveats."""
+    from railwatch import report  # matplotlib and WeasyPrint load only when a report is made
+
+    when = parse_time(as_of, what="--as-of") if as_of else None
+    with store_at(db) as store:
+        result = report.write(
+            store,
+            site,
+            out_dir,
+            formats=formats,
+            lang=lang,
+            as_of=when,
+            railcar_class=railcar_class,
+            window=window,
+        )
+    if as_json:
+        emit_json(
+            {
+                "judgment": result.judgment,
+                "level": result.level,
+                "term": result.term,
+                "files": {k: str(v) for k, v in result.files.items()},
+                "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
+            }
+        )
+        return
+    out.print(result.judgment, highlight=False, markup=False, soft_wrap=True)
+    for name, path in result.files.items():
+        say(f"{name}: {path}")
+    say(f"report written in {result.seconds.get('total', 0):.1f} s")

@@ -1,0 +1,198 @@
+"""The report's chart: counts per railcar type over the window, against the baseline.
+
+Drawn with matplotlib's Agg backend (no display needed) into PNG and SVG bytes.
+Date ticks are labelled by hand so the chart reads the same in every locale.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.lines import Line2D  # noqa: E402
+from matplotlib.patches import Patch  # noqa: E402
+from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
+
+from railwatch.report.i18n import (  # noqa: E402
+    MONTHS_SHORT,
+    class_name,
+    format_date,
+    format_month,
+    t,
+)
+from railwatch.report.model import ReportData  # noqa: E402
+
+#: One colour per railcar class, shared by the chart and the imagery chips.
+CLASS_COLOURS: dict[str, str] = {
+    "box": "#1f77b4",
+    "open": "#ff7f0e",
+    "tank": "#2ca02c",
+    "flat": "#9467bd",
+    "passenger": "#8c564b",
+    "locomotive": "#e377c2",
+    "other": "#7f7f7f",
+    "freight": "#17becf",
+    "total": "#17becf",
+}
+PRESS = "#6a0dad"
+ELEVATED = "#f0a202"
+UNPRECEDENTED = "#d7263d"
+
+
+def _num(d: date) -> float:
+    return float(mdates.date2num(datetime(d.year, d.month, d.day)))
+
+
+#: The zoom panel shows this many days before the onset (or the peak) up to the as-of date.
+ZOOM_LEAD_DAYS = 60
+#: Windows shorter than this get no zoom panel: the whole window is readable already.
+ZOOM_MIN_WINDOW_DAYS = 365
+
+
+def _legend_marker(marker: str, colour: str, label: str, *, hollow: bool = False) -> Line2D:
+    return Line2D(
+        [], [], marker=marker, color=colour, markeredgecolor=colour if hollow else "black",
+        markerfacecolor="none" if hollow else colour, linestyle="", markersize=8, label=label,
+    )  # fmt: skip
+
+
+def _panel(
+    ax: Any, data: ReportData, lang: str, start: float, end: float, top: float, *, dense: bool
+) -> list[Any]:
+    """Draw the series between ``start`` and ``end`` on ``ax``; return the legend handles."""
+    rows = data.rows
+    xs = [_num(r.day) for r in rows]
+    handles: list[Any] = []
+    band = [(x, r.baseline) for x, r in zip(xs, rows, strict=True) if r.baseline is not None]
+    if band:
+        ax.fill_between(
+            [x for x, _ in band], [b.median for _, b in band], [b.max for _, b in band],
+            step="post", color="#bbbbbb", alpha=0.45, linewidth=0,
+        )  # fmt: skip
+        handles.append(Patch(color="#bbbbbb", alpha=0.45, label=t(lang, "legend_band")))
+    for cls in data.classes:
+        if cls == data.railcar_class:
+            continue
+        (line,) = ax.plot(
+            xs, [r.counts.get(cls, 0) for r in rows], color=CLASS_COLOURS.get(cls, "#333333"),
+            linewidth=1.0, marker=".", markersize=4, label=class_name(cls, lang),
+        )  # fmt: skip
+        handles.append(line)
+    if rows:
+        (total,) = ax.plot(
+            xs, [r.total for r in rows], color="#111111", linewidth=2.0, marker="o",
+            markersize=3.5, label=t(lang, "legend_total", cls=class_name(data.railcar_class, lang)),
+        )  # fmt: skip
+        handles.append(total)
+    for level, colour, marker, key in (
+        ("elevated", ELEVATED, "^", "legend_elevated"),
+        ("unprecedented", UNPRECEDENTED, "*", "legend_unprecedented"),
+    ):
+        hits = [(x, r.total) for x, r in zip(xs, rows, strict=True) if r.level == level]
+        if hits:
+            ax.scatter(
+                [x for x, _ in hits], [y for _, y in hits], s=140 if marker == "*" else 70,
+                marker=marker, color=colour, edgecolor="black", linewidth=0.6, zorder=5,
+            )  # fmt: skip
+            handles.append(_legend_marker(marker, colour, t(lang, key)))
+    presses = [p for p in data.press if p.kind == "count" and p.day and p.number is not None]
+    if presses:
+        ax.scatter(
+            [_num(p.day) for p in presses], [p.number for p in presses],  # type: ignore[arg-type]
+            marker="D", s=60, facecolor="none", edgecolor=PRESS, linewidth=1.6, zorder=6,
+        )  # fmt: skip
+        handles.append(_legend_marker("D", PRESS, t(lang, "legend_press"), hollow=True))
+
+    shown = [e for e in data.events if start <= _num(e.occurred_at.date()) <= end]
+    for i, e in enumerate(shown):
+        x = _num(e.occurred_at.date())
+        ax.axvline(x, color="#555555", linestyle="--", linewidth=0.9, zorder=1)
+        limit = 26 if dense else 42
+        label = e.title if len(e.title) <= limit else e.title[: limit - 1] + "…"
+        # Labels of events late in the panel go left of their line, so they stay inside.
+        left = (x - start) / (end - start) > 0.6
+        text = f"{label}\n{format_date(e.occurred_at, lang)}"
+        ax.text(
+            x, top * (1.15 - 0.1 * (i % 3)), text, fontsize=6.5, va="top",
+            ha="right" if left else "left", color="#333333",
+            bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 1.0},
+            parse_math=False,  # titles are untrusted text: a "$" must not start TeX
+        )  # fmt: skip
+    ax.set_xlim(start, end)
+    ax.set_ylim(0, top * 1.18 + 1)
+    span = end - start
+    ax.xaxis.set_major_locator(
+        mdates.AutoDateLocator(minticks=2 if dense else 3, maxticks=3 if dense else 9)
+    )
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(
+            lambda v, _pos: (
+                _day_month(mdates.num2date(v), lang)
+                if span < 120
+                else format_month(mdates.num2date(v), lang)
+            )
+        )  # fmt: skip
+    )
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(axis="y", color="#dddddd", linewidth=0.6)
+    ax.spines[["top", "right"]].set_visible(False)
+    for tick in ax.get_xticklabels():
+        tick.set_fontsize(7.5)
+    return handles
+
+
+def _day_month(value: date, lang: str) -> str:
+    """``5 Oct`` / ``5 oct.``: short enough for a narrow panel."""
+    return f"{value.day} {MONTHS_SHORT[lang][value.month - 1]}"
+
+
+def draw(data: ReportData, lang: str) -> tuple[bytes, bytes]:
+    """Draw the chart: the whole window and, when a rise is under way, a zoom on it.
+
+    Returns:
+        PNG bytes (150 dpi) and SVG bytes of the same figure.
+    """
+    rows = data.rows
+    presses = [p.number or 0 for p in data.press if p.kind == "count" and p.day]
+    top = max([r.total for r in rows] + presses + [1])
+    start = _num(data.window_start)
+    end = _num(data.as_of + timedelta(days=1))
+    if end - start < 30:
+        start = end - 30
+    focus = data.onset or (data.peak.day if data.peak and data.level != "normal" else None)
+    zoom = focus is not None and end - start >= ZOOM_MIN_WINDOW_DAYS
+
+    fig = Figure(figsize=(9.0, 3.7), dpi=150)
+    if zoom:
+        grid = fig.add_gridspec(1, 2, width_ratios=(3, 1.25), wspace=0.08)
+        ax = fig.add_subplot(grid[0, 0])
+        ax_zoom = fig.add_subplot(grid[0, 1], sharey=ax)
+    else:
+        ax = fig.add_subplot(1, 1, 1)
+    handles = _panel(ax, data, lang, start, end + (end - start) * 0.02, top, dense=False)
+    ax.set_xlabel(t(lang, "axis_date"))
+    ax.set_ylabel(t(lang, "axis_count"))
+    if zoom:
+        assert focus is not None
+        z0 = _num(focus - timedelta(days=ZOOM_LEAD_DAYS))
+        _panel(ax_zoom, data, lang, z0, end + 3, top, dense=True)
+        ax_zoom.tick_params(labelleft=False)
+        ax_zoom.set_title(t(lang, "zoom_title"), fontsize=8, loc="left")
+        ax.axvspan(z0, end, color="#1d3557", alpha=0.06, linewidth=0)
+    ax.legend(
+        handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.17), ncol=4, fontsize=7,
+        frameon=False,
+    )  # fmt: skip
+    fig.subplots_adjust(left=0.07, right=0.99, top=0.93, bottom=0.28)
+
+    png, svg = io.BytesIO(), io.BytesIO()
+    fig.savefig(png, format="png")
+    fig.savefig(svg, format="svg", metadata={"Date": None})
+    return png.getvalue(), svg.getvalue()

@@ -1,0 +1,488 @@
+"""What a report shows, as plain data the templates render.
+
+:class:`ReportData` is the one thing the templates, the chart and the chips
+read. :func:`build` fills it from the store: the analysis (``railwatch.analyze``)
+for the series, baseline and anomaly levels, the press stage for the claims,
+and the store for images, detections and models. Only this module knows the
+shape of those stages' results, so a change there changes only this file.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from railwatch import __version__, analyze, railcars
+from railwatch.errors import AnalysisError, InputError
+from railwatch.records import Event, Observation
+from railwatch.report import crosscheck
+from railwatch.report.crosscheck import PressCheck
+from railwatch.store import Store, report_queries
+from railwatch.store import events as event_rows
+from railwatch.store import observations as observation_rows
+from railwatch.store import sites as site_rows
+
+LEVELS: tuple[str, ...] = ("insufficient-history", "normal", "elevated", "unprecedented")
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """What was usual before a date: the counts of the earlier dates in the window."""
+
+    n: int
+    max: int
+    median: float
+    mad: float
+    p90: float
+    first: date
+    last: date
+
+
+@dataclass(frozen=True)
+class Row:
+    """One date of the series: the counts used for it and how they compare."""
+
+    day: date
+    counts: dict[str, int]  # per railcar class (or a roll-up when the source gives no split)
+    total: int  # the roll-up the report is about
+    method: str
+    source: str = ""
+    model_version: str | None = None
+    analyst: str | None = None
+    note: str = ""
+    image_id: int | None = None
+    level: str = "insufficient-history"
+    baseline: Baseline | None = None
+    ratio_to_prior_max: float | None = None
+    robust_z: float | None = None
+    candidates: int = 1
+    disagreement: bool = False
+
+    def __post_init__(self) -> None:
+        if self.level not in LEVELS:
+            raise InputError(f"unknown anomaly level {self.level!r}")
+        if self.total < 0:
+            raise InputError(f"a count cannot be negative ({self.total} on {self.day})")
+
+
+@dataclass(frozen=True)
+class LinkedEvent:
+    """A dated event the rise followed, and by how many days."""
+
+    title: str
+    day: date
+    lag_days: int
+    kind: str = ""
+    lag_min_days: int | None = None  # from the onset's earliest possible date
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    id: int
+    day: date
+    sha256: str
+    gsd_m: float
+    path: str
+    crs: str
+    width: int
+    height: int
+    provider: str = ""
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    version: str
+    benchmark: dict[str, Any] = field(default_factory=dict)
+    count_error: float | None = None  # mean absolute count error per image, in cars
+    gsd_range: tuple[float, float] | None = None  # GSD (m) the model is validated for
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    id: int
+    outlet: str
+    title: str
+    published: date | None
+    sha256: str
+
+
+@dataclass(frozen=True)
+class ChipSpec:
+    """An image to cut a chip from, and the detections to draw on it."""
+
+    role: str  # peak | baseline
+    day: date
+    image: ImageInfo
+    count: int
+    detections: tuple[dict[str, Any], ...]  # railcar_class, tarped, polygon_px
+
+
+@dataclass(frozen=True)
+class ReportData:
+    site_slug: str
+    site_name: str
+    country: str
+    railcar_class: str
+    as_of: date
+    window_start: date
+    rows: tuple[Row, ...]
+    level: str | None  # of the latest row; None when there is nothing to judge
+    latest: Row | None
+    peak: Row | None
+    onset: date | None
+    onset_uncertainty_days: int | None
+    onset_earliest: date | None
+    linked_events: tuple[LinkedEvent, ...]
+    events: tuple[Event, ...]  # every dated event in the window, for the chart
+    press: tuple[PressCheck, ...]
+    finding: str
+    tarped_detections: int
+    tarp_claimed: bool
+    models: tuple[ModelInfo, ...]
+    images: tuple[ImageInfo, ...]
+    documents: tuple[DocumentInfo, ...]
+    chips: tuple[ChipSpec, ...]
+    rules: dict[str, tuple[str, ...]]  # by language
+    generated_at: datetime
+    version: str = __version__
+
+    @property
+    def classes(self) -> tuple[str, ...]:
+        """Railcar classes that appear in the series, in the vocabulary's order."""
+        seen = {c for r in self.rows for c, n in r.counts.items() if n}
+        order = (*railcars.CLASSES, *railcars.ROLLUPS)
+        return tuple(c for c in order if c in seen)
+
+    @property
+    def gsd_range(self) -> tuple[float, float] | None:
+        if not self.images:
+            return None
+        values = [i.gsd_m for i in self.images]
+        return min(values), max(values)
+
+    @property
+    def baseline(self) -> Baseline | None:
+        return None if self.latest is None else self.latest.baseline
+
+
+# ---------------------------------------------------------------------------
+# Building the data
+
+
+def build(
+    store: Store,
+    site: str,
+    *,
+    as_of: datetime | date | None = None,
+    railcar_class: str = "freight",
+    window: str = "5y",
+) -> ReportData:
+    """Gather everything the report shows about ``site``.
+
+    Args:
+        store: the store to read.
+        site: site slug.
+        as_of: judge as of this UTC date (default: the latest observation); later data
+            is left out.
+        railcar_class: a class or roll-up (``freight``, ``total``) the judgment is about.
+        window: the baseline window, also the span the chart shows (``5y``, ``18m``).
+
+    Raises:
+        NotFoundError: unknown site.
+        InputError: unknown class or malformed window.
+    """
+    railcars.members(railcar_class)
+    span = analyze.parse_window(window)
+    cutoff_day = _as_date(as_of)
+    with store.transaction() as session:
+        site_record = site_rows.get(session, site)
+        every = observation_rows.list_observations(session, site=site)
+        events_all = event_rows.list_events(session, site=site)
+        images_all = report_queries.images_for_site(session, site)
+        models = report_queries.models(session)
+        claims = report_queries.claims_for_site(session, site)
+        doc_ids = {c["document_id"] for c in claims}
+        doc_ids |= {o.document_id for o in every if o.document_id is not None}
+        documents = {
+            d["id"]: DocumentInfo(
+                id=d["id"],
+                outlet=d["outlet"],
+                title=d["title"],
+                published=d["published_at"].date() if d["published_at"] else None,
+                sha256=d["sha256"],
+            )
+            for d in report_queries.documents(session, doc_ids)
+        }
+
+    try:
+        assessment = analyze.assess(
+            every, events_all, railcar_class=railcar_class, window=span, as_of=cutoff_day
+        )
+    except AnalysisError:  # nothing of that class to assess: the report says so
+        assessment = None
+    as_of_day = cutoff_day or (assessment.latest.date if assessment else _today())
+    start = span.start(as_of_day)
+    by_id = {o.id: o for o in every}
+    rows = [
+        _row(r, by_id, railcar_class)
+        for r in (assessment.rows if assessment else ())
+        if start <= r.date <= as_of_day
+    ]
+    latest = rows[-1] if rows else None
+    imagery_rows = [r for r in rows if r.method != "press"]
+    peak = max(imagery_rows or rows, key=lambda r: (r.total, r.day)) if rows else None
+    onset = assessment.onset if assessment else None
+    linked = tuple(
+        LinkedEvent(
+            title=e.title,
+            day=e.date,
+            lag_days=e.lag_days,
+            kind=e.kind,
+            lag_min_days=e.lag_min_days,
+        )  # fmt: skip
+        for e in (assessment.linked_events if assessment else ())
+    )
+    events = [e for e in events_all if start <= e.occurred_at.date() <= as_of_day]
+
+    days = {r.day for r in rows}
+    used_image_ids = {r.image_id for r in rows if r.image_id is not None}
+    image_infos = tuple(
+        ImageInfo(
+            id=i.id,  # type: ignore[arg-type]
+            day=i.acquired_at.date(),
+            sha256=i.sha256,
+            gsd_m=i.gsd_m,
+            path=i.path,
+            crs=i.crs,
+            width=i.width,
+            height=i.height,
+            provider=i.provider,
+        )
+        for i in images_all
+        if i.id in used_image_ids or i.acquired_at.date() in days
+    )
+    with store.transaction() as session:
+        detections = report_queries.detections_for_images(session, [i.id for i in image_infos])
+    chips = _chips(imagery_rows, peak, image_infos, detections)
+    model_versions = {r.model_version for r in rows if r.model_version}
+    model_versions |= {d["model_version"] for ds in detections.values() for d in ds}
+    model_infos = tuple(_model_info(m) for m in models if m["version"] in model_versions)
+    model_infos += tuple(
+        ModelInfo(version=v) for v in sorted(model_versions - {m.version for m in model_infos})
+    )
+    wanted = railcars.members(railcar_class)
+    tarped = sum(
+        1 for ds in detections.values() for d in ds if d["tarped"] and d["railcar_class"] in wanted
+    )
+    # A claimed "prior maximum" is about the time before the rise, so it is set
+    # against the baseline of the onset date (or of the peak, when there is no rise).
+    before_rise = next((r for r in rows if onset and r.day == onset.date), peak)
+    press_obs = [
+        o for o in every
+        if o.method == "press" and o.observed_at.date() <= as_of_day
+    ]  # fmt: skip
+    press = crosscheck.from_comparison(store, site, rows, before_rise, tarped, press_obs)
+    if press is None:  # the press stage could not compare: show the claims one by one
+        press = crosscheck.from_claims(claims, press_obs, rows, before_rise, documents)
+    rules = assessment.rules if assessment else analyze.Rules()
+
+    return ReportData(
+        site_slug=site_record.slug,
+        site_name=site_record.name,
+        country=site_record.country,
+        railcar_class=railcar_class,
+        as_of=as_of_day,
+        window_start=start,
+        rows=tuple(rows),
+        level=None if latest is None else latest.level,
+        latest=latest,
+        peak=peak,
+        onset=onset.date if onset else None,
+        onset_uncertainty_days=(onset.date - onset.earliest).days if onset else None,
+        onset_earliest=onset.earliest if onset else None,
+        linked_events=linked,
+        events=tuple(events),
+        press=tuple(press),
+        finding=assessment.finding if assessment else "",
+        tarped_detections=tarped,
+        tarp_claimed=any(crosscheck.mentions_tarp(c) for c in claims),
+        models=model_infos,
+        images=image_infos,
+        documents=tuple(documents.values()),
+        chips=chips,
+        rules=_rules_text(rules, span.text, assessment.lookback if assessment else "30d"),
+        generated_at=datetime.now(UTC).replace(microsecond=0),
+    )
+
+
+def _today() -> date:
+    return datetime.now(UTC).date()
+
+
+def _as_date(value: datetime | date | None) -> date | None:
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
+        return value
+    if value.tzinfo is None:
+        raise InputError("as-of time needs a zone (e.g. 2023-10-06 or 2023-10-06T00:00:00Z)")
+    return value.astimezone(UTC).date()
+
+
+def _row(r: Any, by_id: dict[int | None, Observation], railcar_class: str) -> Row:
+    """One of the analysis's date rows, with the per-class counts it was built from."""
+    used = next((c for c in r.candidates if c.used), None)
+    obs = [by_id[i] for i in (used.observation_ids if used else ()) if i in by_id]
+    counts: dict[str, int] = {}
+    for o in obs:
+        counts[o.railcar_class] = counts.get(o.railcar_class, 0) + o.count
+    if not counts:
+        counts = {railcar_class: r.value}
+    b = r.baseline
+    base = (
+        Baseline(
+            n=b.n,
+            max=b.max,
+            median=b.median,
+            mad=b.mad or 0.0,
+            p90=b.p90 or 0.0,
+            first=b.first,
+            last=b.last,
+        )  # fmt: skip
+        if b.n and b.max is not None and b.median is not None
+        else None
+    )
+    first = obs[0] if obs else None
+    return Row(
+        day=r.date,
+        counts=counts,
+        total=r.value,
+        method=r.method,
+        source=r.source,
+        model_version=first.model_version if first else None,
+        analyst=first.analyst if first else None,
+        note="; ".join(dict.fromkeys(o.note for o in obs if o.note)),
+        image_id=next((o.image_id for o in obs if o.image_id is not None), None),
+        level=r.level,
+        baseline=base,
+        ratio_to_prior_max=r.ratio_to_max,
+        robust_z=r.robust_z,
+        candidates=len(r.candidates),
+        disagreement=r.spread > 0,
+    )
+
+
+def _rules_text(rules: Any, window: str, lookback: str) -> dict[str, tuple[str, ...]]:
+    """The analysis rules in words, from the thresholds it actually used."""
+    r = rules
+    return {
+        "en": (
+            "One value per date: imagery (analyst, then detector) is preferred to the press; "
+            "press-only dates are compared with the baseline but do not set it.",
+            f"Baseline of a date: the earlier dates in the trailing {window} window; fewer "
+            f"than {r.min_history} is insufficient history. A rise under way (for at most "
+            f"{r.episode_max_days} days) is left out of its own baseline.",
+            f"Unprecedented: above the earlier maximum by more than the largest of "
+            f"{r.margin_sigmas:g} combined counting sigmas, {r.margin_rel:.0%} of that maximum "
+            f"and {r.margin_abs:g} cars.",
+            f"Elevated: above the earlier maximum within that margin, or robust z-score "
+            f"(median, MAD) of {r.z_elevated:g} or more, or tail probability of "
+            f"{r.p_elevated:g} or less. Otherwise normal.",
+            "Onset: the first date of the current rise, found by change-point detection on "
+            "the series of dates; its uncertainty is the gap since the observation before.",
+            f"Linked events: dated events in the {lookback} before the onset, nearest first.",
+        ),
+        "fr": (
+            "Une valeur par date : l'imagerie (analyste, puis détecteur) est préférée à la "
+            "presse ; les dates connues par la seule presse sont comparées à la référence "
+            "sans y entrer.",
+            f"Référence d'une date : les dates antérieures dans la fenêtre glissante de "
+            f"{window} ; moins de {r.min_history}, l'historique est insuffisant. Une hausse en "
+            f"cours (au plus {r.episode_max_days} jours) est exclue de sa propre référence.",
+            f"Sans précédent : au-dessus du maximum antérieur de plus que le plus grand de "
+            f"{r.margin_sigmas:g} sigmas de comptage combinés, {r.margin_rel:.0%} de ce "
+            f"maximum et {r.margin_abs:g} wagons.",
+            f"Élevé : au-dessus du maximum antérieur dans cette marge, ou score z robuste "
+            f"(médiane, MAD) d'au moins {r.z_elevated:g}, ou probabilité de queue d'au plus "
+            f"{r.p_elevated:g}. Sinon normal.",
+            "Début de la hausse : la première date de la hausse en cours, trouvée par "
+            "détection de rupture sur la suite des dates ; son incertitude est l'écart avec "
+            "l'observation précédente.",
+            f"Événements liés : les événements datés dans les {lookback} précédant le début "
+            "de la hausse, du plus proche au plus lointain.",
+        ),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Imagery, models, press
+
+
+#: Benchmark figures the report prints, in this order (from detect.evaluation).
+BENCH_KEYS: tuple[str, ...] = (
+    "precision",
+    "recall",
+    "f1",
+    "count_mae",
+    "count_bias",
+    "count_mean_relative_error",
+    "class_accuracy",
+    "map50",
+)
+
+
+def _model_info(row: dict[str, Any]) -> ModelInfo:
+    """A registered model's version, benchmark figures and validated GSD range.
+
+    The figures sit in the model's metadata under ``benchmark`` (or ``evaluation``
+    / ``metrics``), either flat or under ``overall`` as ``detect eval`` writes them.
+    """
+    meta = row.get("meta") or {}
+    bench = meta.get("benchmark") or meta.get("evaluation") or meta.get("metrics") or {}
+    if isinstance(bench.get("overall"), dict):
+        bench = bench["overall"]
+    figures = {
+        k: float(bench[k])
+        for k in BENCH_KEYS
+        if isinstance(bench.get(k), int | float) and not isinstance(bench.get(k), bool)
+    }
+    gsd = meta.get("gsd_range_m") or meta.get("gsd_range")
+    return ModelInfo(
+        version=row["version"],
+        benchmark=figures,
+        count_error=figures.get("count_mae"),
+        gsd_range=(float(gsd[0]), float(gsd[1])) if isinstance(gsd, list | tuple) else None,
+    )
+
+
+def _chips(
+    rows: list[Row],
+    peak: Row | None,
+    images: tuple[ImageInfo, ...],
+    detections: dict[int, list[dict[str, Any]]],
+) -> tuple[ChipSpec, ...]:
+    by_id = {i.id: i for i in images}
+    by_day: dict[date, ImageInfo] = {}
+    for i in images:
+        by_day.setdefault(i.day, i)
+
+    def image_of(row: Row) -> ImageInfo | None:
+        if row.image_id is not None and row.image_id in by_id:
+            return by_id[row.image_id]
+        return by_day.get(row.day)
+
+    specs: list[ChipSpec] = []
+    if peak is not None and (img := image_of(peak)) is not None:
+        specs.append(ChipSpec("peak", peak.day, img, peak.total, tuple(detections.get(img.id, ()))))
+    # The typical baseline date: the imaged date before the onset whose count is
+    # closest to the median of the dates before the peak.
+    earlier = [r for r in rows if peak is not None and r.day < peak.day and image_of(r)]
+    if earlier:
+        median = statistics.median(r.total for r in earlier)
+        typical = min(earlier, key=lambda r: (abs(r.total - median), -r.day.toordinal()))
+        img = image_of(typical)
+        assert img is not None
+        specs.append(
+            ChipSpec("baseline", typical.day, img, typical.total, tuple(detections.get(img.id, ())))
+        )
+    return tuple(specs)

@@ -1,0 +1,320 @@
+"""The rendered report: content, escaping of untrusted text, self-containment, PDF pages."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from rasterio.transform import from_origin
+
+from railwatch import report, service
+from railwatch.errors import InputError, NotFoundError
+from railwatch.records import Event, Image, Observation
+from railwatch.sites import builtin
+from railwatch.store import images as image_rows
+from railwatch.store import observations as observation_rows
+from railwatch.store import open_store
+from railwatch.store.schema import ClaimRow, DetectionRow, DocumentRow, ModelRow
+
+HOSTILE = "<script>alert(1)</script>"
+PEAK = datetime(2023, 10, 5, 2, 13, tzinfo=UTC)
+MODEL = "rw-test-0.1"
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def _image(path: Path, n_cars: int) -> list[tuple[str, list[list[float]], bool]]:
+    """A small 3-band GeoTIFF with ``n_cars`` bright boxes on three tracks."""
+    h, w = 240, 400
+    rng = np.random.default_rng(n_cars)
+    pixels = rng.normal(90, 10, (3, h, w)).clip(0, 255).astype(np.uint8)
+    cars = []
+    for i in range(n_cars):
+        y0 = (70, 120, 170)[i % 3] - 6
+        x0 = 20 + (i // 3) * 26
+        pixels[:, y0 : y0 + 12, x0 : x0 + 22] = 190
+        ring = [[x0, y0], [x0 + 22, y0], [x0 + 22, y0 + 12], [x0, y0 + 12], [x0, y0]]
+        cars.append(("flat" if i % 5 == 0 else "box", ring, i % 4 == 0))
+    with rasterio.open(
+        path, "w", driver="GTiff", width=w, height=h, count=3, dtype="uint8",
+        crs="EPSG:32652", transform=from_origin(500000, 4700000, 0.5, 0.5),
+    ) as dst:  # fmt: skip
+        dst.write(pixels)
+    return cars
+
+
+def _add_image(store, path: Path, when: datetime, n_cars: int) -> None:
+    cars = _image(path, n_cars)
+    with rasterio.open(path) as src:
+        bounds = tuple(src.bounds)
+    record = Image(
+        path=str(path), sha256=hashlib.sha256(path.read_bytes()).hexdigest(), site="tumangang",
+        crs="EPSG:32652", bounds=bounds,
+        footprint={"type": "Polygon", "coordinates": [[[130.6, 42.42], [130.61, 42.42],
+                                                      [130.61, 42.425], [130.6, 42.42]]]},
+        width=400, height=240, bands=3, dtype="uint8", gsd_m=0.5, acquired_at=when,
+        provider="synthetic",
+    )  # fmt: skip
+    with store.transaction() as session:
+        image = image_rows.add(session, record)
+        counts: dict[str, int] = {}
+        for cls, ring, tarped in cars:
+            session.add(
+                DetectionRow(
+                    image_id=image.id,
+                    model_version=MODEL,
+                    railcar_class=cls,
+                    score=0.9,
+                    tarped=tarped,
+                    polygon=[[130.6, 42.42]] * 5,
+                    polygon_px=ring,
+                )  # fmt: skip
+            )
+            counts[cls] = counts.get(cls, 0) + 1
+        observation_rows.add(
+            session,
+            [
+                Observation(
+                    site="tumangang",
+                    observed_at=when,
+                    railcar_class=cls,
+                    count=n,
+                    method="detector",
+                    source=path.name,
+                    image_id=image.id,
+                    model_version=MODEL,
+                    count_sigma=1.5,
+                )  # fmt: skip
+                for cls, n in counts.items()
+            ],
+        )
+
+
+def make_store(db: Path, images_dir: Path):
+    """Fifteen analyst dates of ordinary traffic, a detector-counted peak, an event, a claim."""
+    images_dir.mkdir(parents=True, exist_ok=True)
+    store = open_store(db, create=True)
+    service.add_sites(store, builtin())
+    day = _utc("2020-03-01")
+    for i in range(15):
+        n = 8 + (i * 7) % 11  # 8..18
+        service.add_counts(
+            store, site="tumangang", observed_at=day, counts={"box": n - 2, "flat": 2},
+            analyst="A. Analyst", note=HOSTILE if i == 14 else "",
+        )  # fmt: skip
+        day += timedelta(days=80)
+    # An ordinary count just after the summit pins the onset to after it.
+    service.add_counts(
+        store, site="tumangang", observed_at=_utc("2023-09-30"), counts={"box": 10, "flat": 2}
+    )
+    for when, title in (("2020-01-31", "Border closed"), ("2023-09-28", f"Summit {HOSTILE}")):
+        service.add_event(store, Event(occurred_at=_utc(when), title=title, site="tumangang"))
+    with store.transaction() as session:
+        session.add(
+            ModelRow(
+                version=MODEL,
+                path="m.onnx",
+                sha256="0" * 64,
+                active=True,
+                meta={"benchmark": {"count_mae": 1.5, "map50": 0.8}, "gsd_range_m": [0.3, 0.8]},
+            )  # fmt: skip
+        )
+    _add_image(store, images_dir / "base.tif", _utc("2022-05-10T02:00:00"), 12)
+    _add_image(store, images_dir / "peak.tif", PEAK, 45)
+    with store.transaction() as session:
+        doc = DocumentRow(
+            sha256="a" * 64, outlet=f"Wire {HOSTILE}", title=f"Rail {HOSTILE}",
+            published_at=_utc("2023-10-06"), language="fr", raw_text="…", clean_text="…",
+        )  # fmt: skip
+        session.add(doc)
+        session.flush()
+        # Claims shaped as railwatch.press extracts them (see press/claims.py).
+        count = ClaimRow(
+            document_id=doc.id, kind="count", quote=f"about 45 wagons {HOSTILE}", site_id=1,
+            value={"count": 45, "noun": "wagons", "railcar_class": "freight",
+                   "qualifier": "approx", "qualifier_text": "about", "number_text": "45"},
+        )  # fmt: skip
+        session.add_all(
+            [
+                count,
+                ClaimRow(document_id=doc.id, kind="baseline", quote="at most 20", site_id=1,
+                         value={"max": 20, "window_years": 5, "qualifier": "at_most",
+                                "qualifier_text": "at most", "noun": "", "relation": "max"}),
+                ClaimRow(document_id=doc.id, kind="imagery_date", quote="5 October", site_id=1,
+                         value={"date": "2023-10-05", "until": None, "precision": "day",
+                                "resolved": True, "relative": False,
+                                "expression": "5 October"}),
+                ClaimRow(document_id=doc.id, kind="characterization", quote="unprecedented",
+                         site_id=1, value={"unprecedented": True, "expression": "unprecedented"}),
+                ClaimRow(document_id=doc.id, kind="caveat", quote="tarps", site_id=1,
+                         value={"reason": "concealment", "uncertain": False,
+                                "concealment": True, "words": ["tarps"]}),
+            ]
+        )  # fmt: skip
+        session.flush()
+        doc_id, claim_id = doc.id, count.id
+    with store.transaction() as session:
+        observation_rows.add(
+            session,
+            [
+                Observation(
+                    site="tumangang",
+                    observed_at=_utc("2023-10-05"),
+                    railcar_class="freight",
+                    count=45,
+                    method="press",
+                    source="Wire",
+                    document_id=doc_id,
+                    claim_id=claim_id,
+                )  # fmt: skip
+            ],
+        )
+    return store
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory):
+    """The report rendered once in every format (the PDF is the slow part)."""
+    root = tmp_path_factory.mktemp("report")
+    store = make_store(root / "store.db", root / "images")
+    try:
+        result = report.write(
+            store, "tumangang", root / "out", formats="html,pdf,md", lang="en",
+            as_of=_utc("2023-10-06"),
+        )  # fmt: skip
+        french = report.write(
+            store, "tumangang", root / "fr", formats=("html", "md"), lang="fr",
+            as_of=_utc("2023-10-06"),
+        )  # fmt: skip
+    finally:
+        store.close()
+    return root, result, french
+
+
+def test_judgment_and_files(rendered):
+    root, result, _ = rendered
+    assert result.level == "unprecedented"
+    assert result.term == "likely"
+    assert "45" in result.judgment and "5 October 2023" in result.judgment
+    for key in ("html", "pdf", "md", "chart_png", "chart_svg", "chip_peak", "chip_baseline"):
+        assert result.files[key].is_file() and result.files[key].stat().st_size > 0, key
+    assert result.files["chart_png"].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert b"<svg" in result.files["chart_svg"].read_bytes()[:2000]
+    assert sorted(p.name for p in (root / "out" / "chips").glob("*.png")) == [
+        "baseline-2022-05-10.png",
+        "peak-2023-10-05.png",
+    ]
+
+
+def test_html_escapes_untrusted_text(rendered):
+    html = rendered[1].files["html"].read_text(encoding="utf-8")
+    assert HOSTILE not in html
+    assert "<script" not in html.lower()
+    escaped = "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert html.count(escaped) >= 4  # note, event title, quote, outlet (and the judgment)
+    assert f"Summit {escaped}" in html
+    assert f"45 wagons {escaped}" in html
+
+
+def test_markdown_escapes_untrusted_text(rendered):
+    md = rendered[1].files["md"].read_text(encoding="utf-8")
+    assert HOSTILE not in md and "<script" not in md
+    assert "&lt;script&gt;" in md
+    assert "](chart.png)" in md and "](chips/peak-2023-10-05.png)" in md
+
+
+def test_html_is_self_contained(rendered):
+    html = rendered[1].files["html"].read_text(encoding="utf-8")
+    sources = re.findall(r'<img[^>]+src="([^"]+)"', html)
+    assert len(sources) == 3  # the chart and two chips
+    assert sources[0].startswith("data:image/png;base64,")  # the chart
+    assert all(s.startswith(("data:image/png;base64,", "data:image/jpeg;base64,")) for s in sources)
+    assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
+    assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//", html, re.I)
+    assert "<link" not in html.lower()
+    assert not re.search(r"https?://", html)
+
+
+def test_html_carries_every_section(rendered):
+    html = rendered[1].files["html"].read_text(encoding="utf-8")
+    for words in (
+        "Key judgment", "Railcars counted per date", "Annotated imagery",
+        "Observations by date", "What the press said", "Caveats", "Method and provenance",
+    ):  # fmt: skip
+        assert words in html, words
+    assert "Cargo under tarps cannot be identified" in html
+    assert "Direction of travel is not established" in html
+    assert MODEL in html and "count_mae 1.5" in html
+    assert "railwatch 0." in html
+    # The press count of about 45 agrees with the detector's 45; the claimed prior maximum
+    # of 20 with the 18 seen before the rise; "unprecedented" with the level; the tarps
+    # with the tarped detections. Each row comes from press.compare (one source).
+    press = html[html.index("What the press said") : html.index("Caveats</h2>")]
+    assert press.count('class="verdict-agree"') == 5, press
+    assert "single source" in press
+    for label in ("railcar count", "prior maximum", "date of the imagery", "called unprecedented",
+                  "cargo hidden"):  # fmt: skip
+        assert label in press, label
+    assert "tarped railcars detected" in press
+
+
+def test_pdf_has_pages(rendered):
+    from pypdf import PdfReader
+
+    reader = PdfReader(str(rendered[1].files["pdf"]))
+    assert 2 <= len(reader.pages) <= 8
+    text = reader.pages[0].extract_text()
+    assert "Key judgment" in text
+
+
+def test_french_report(rendered):
+    _, _, french = rendered
+    html = french.files["html"].read_text(encoding="utf-8")
+    assert 'lang="fr"' in html
+    assert "5 octobre 2023" in french.judgment and "probable" in french.judgment
+    for words in ("Jugement principal", "Réserves", "Ce qu'a dit la presse", "wagons"):
+        assert words.replace("'", "&#39;") in html or words in html, words
+    assert "Key judgment" not in html
+
+
+def test_markdown_dates_and_tables(rendered):
+    md = rendered[1].files["md"].read_text(encoding="utf-8")
+    assert md.startswith("# Tumangang")
+    assert "| 5 October 2023 |" in md
+    rows = [line for line in md.splitlines() if line.startswith("| ") and "October 2023" in line]
+    assert rows and all(line.count("|") == rows[0].count("|") for line in rows[:1])
+
+
+def test_empty_site_reports_nothing_to_judge(tmp_path):
+    store = open_store(tmp_path / "s.db", create=True)
+    try:
+        service.add_sites(store, builtin())
+        result = report.write(store, "khasan", tmp_path / "out", formats="md")
+    finally:
+        store.close()
+    assert result.level is None
+    assert "nothing to judge" in result.judgment
+    assert "Khasan" in (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+
+
+def test_bad_requests_are_refused(tmp_path):
+    store = open_store(tmp_path / "s.db", create=True)
+    try:
+        service.add_sites(store, builtin())
+        with pytest.raises(InputError, match="format"):
+            report.write(store, "khasan", tmp_path, formats="docx")
+        with pytest.raises(InputError, match="language"):
+            report.write(store, "khasan", tmp_path, lang="de")
+        with pytest.raises(InputError, match="window"):
+            report.write(store, "khasan", tmp_path, window="forever")
+        with pytest.raises(NotFoundError):
+            report.write(store, "nowhere", tmp_path)
+    finally:
+        store.close()

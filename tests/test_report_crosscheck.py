@@ -1,0 +1,57 @@
+"""The press cross-check when the press stage cannot compare: claims one by one."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from railwatch.records import Observation
+from railwatch.report import crosscheck
+from railwatch.report.model import Baseline, DocumentInfo, Row
+
+BASE = Baseline(n=30, max=20, median=10.0, mad=3.0, p90=16.0, first=date(2019, 1, 1),
+                last=date(2023, 9, 10))  # fmt: skip
+ROWS = [
+    Row(day=date(2023, 9, 10), counts={"box": 12}, total=12, method="analyst", level="normal",
+        baseline=BASE),
+    Row(day=date(2023, 10, 5), counts={"box": 73}, total=73, method="detector",
+        level="unprecedented", baseline=BASE),
+]  # fmt: skip
+DOCS = {7: DocumentInfo(id=7, outlet="Wire", title="t", published=None, sha256="a" * 64)}
+
+
+def _claim(i: int, kind: str, value: dict) -> dict:
+    return {"id": i, "document_id": 7, "kind": kind, "value": value, "quote": f"q{i}",
+            "outlet": "Wire"}  # fmt: skip
+
+
+def _press_obs(claim_id: int, day: date, count: int) -> Observation:
+    return Observation(site="tumangang", observed_at=datetime(day.year, day.month, day.day,
+                       tzinfo=UTC), railcar_class="freight", count=count, method="press",
+                       document_id=7, claim_id=claim_id)  # fmt: skip
+
+
+def test_counts_agree_differ_or_have_no_imagery():
+    claims = [_claim(1, "count", {"count": 75}), _claim(2, "count", {"count": 40}),
+              _claim(3, "count", {"count": 9})]  # fmt: skip
+    obs = [_press_obs(1, date(2023, 10, 5), 75), _press_obs(2, date(2023, 10, 6), 40),
+           _press_obs(3, date(2023, 8, 1), 9)]  # fmt: skip
+    checks = {c.value: c for c in crosscheck.from_claims(claims, obs, ROWS, ROWS[-1], DOCS)}
+    assert checks["75"].verdict == "agree" and checks["75"].imagery == "73"
+    assert checks["40"].verdict == "differ"  # a day off is allowed; 40 is not 73
+    assert checks["9"].verdict == "no-imagery"
+    assert checks["75"].sources == ("Wire",)
+
+
+def test_claimed_prior_maximum_is_set_against_the_baseline():
+    claims = [_claim(1, "baseline", {"max": 20, "window_years": 5}),
+              _claim(2, "baseline", {"max": 50, "window_years": 5})]  # fmt: skip
+    checks = crosscheck.from_claims(claims, [], ROWS, ROWS[-1], DOCS)
+    verdicts = {c.number: c.verdict for c in checks}
+    assert verdicts == {20.0: "agree", 50.0: "differ"}
+
+
+def test_tarp_caveat_is_a_caveat_not_a_row():
+    tarp = _claim(1, "caveat", {"reason": "concealment", "concealment": True})
+    assert crosscheck.mentions_tarp(tarp)
+    assert not crosscheck.mentions_tarp(_claim(2, "caveat", {"uncertain": True}))
+    assert crosscheck.from_claims([tarp], [], ROWS, ROWS[-1], DOCS) == []
