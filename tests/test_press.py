@@ -273,3 +273,53 @@ def test_unrelated_report_is_a_separate_event(store, tmp_path):
     r = press.ingest(store, [old], published="2019-03-05")
     assert r[0].document.group_key.startswith("khasan:2019-03-0")
     assert len(press.compare(store).groups) == 2
+
+
+def test_compare_handles_open_and_unqualified_counts():
+    """An "at least" count has no upper bound and a hand-made claim may lack a qualifier."""
+    import json
+
+    from railwatch.press.comparison import _slot_entries, _status
+    from railwatch.press.records import Claim, SlotValue
+
+    at_least = Claim(
+        kind="count",
+        value={"count": 70, "qualifier": "at_least"},
+        quote="at least 70",
+        start=0,
+        end=11,
+    )
+    bare = Claim(kind="count", value={"count": 73}, quote="73 wagons", start=0, end=9)
+    ((slot_a, value_a, _),) = _slot_entries(at_least)
+    ((slot_b, value_b, shown_b),) = _slot_entries(bare)
+    assert value_a == [70.0, None] and json.loads(json.dumps(value_a)) == [70.0, None]
+    assert value_b == [73.0, 73.0] and shown_b.startswith("73")
+    per_doc = {
+        1: [
+            SlotValue(
+                document_id=1,
+                source="a",
+                value=value_a,
+                display="≥70",
+                quote="at least 70",
+                start=0,
+                end=11,
+            )
+        ],
+        2: [
+            SlotValue(
+                document_id=2,
+                source="b",
+                value=value_b,
+                display="73",
+                quote="73 wagons",
+                start=0,
+                end=9,
+            )
+        ],
+    }
+    assert _status("count", per_doc)[0] == "agree"
+    per_doc[2][0] = SlotValue(
+        document_id=2, source="b", value=[20.0, 20.0], display="20", quote="20", start=0, end=2
+    )
+    assert _status("count", per_doc)[0] == "conflict"

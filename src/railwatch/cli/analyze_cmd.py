@@ -8,7 +8,6 @@ import typer
 from rich import box
 from rich.table import Column, Table
 
-from railwatch import analyze
 from railwatch.cli.common import DEFAULT_DB_VALUE, DbOption, JsonOption, emit_json, out, store_at
 from railwatch.timeparse import parse_time
 
@@ -63,6 +62,8 @@ def analyze_site(
     """Judge each observation date against the years before it; find the rise and its trigger."""
     when = parse_time(as_of, what="--as-of").date() if as_of else None
     with store_at(db) as store:
+        from railwatch import analyze  # SciPy loads here, not at CLI start-up
+
         result = analyze.assess_site(
             store,
             site,

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from railwatch import imagery
 from railwatch.cli.common import (
     DEFAULT_DB_VALUE,
     DbOption,
@@ -72,6 +71,8 @@ def images_add(
         provider=provider,
         warn=lambda message: err.print(f"warning: {message}", markup=False, highlight=False),
     )
+    from railwatch import imagery  # rasterio loads here, not at CLI start-up
+
     with store_at(db) as store:
         if len(files) > 1:
             with progress(transient=True) as bar:
@@ -99,6 +100,8 @@ def images_list(
     as_json: JsonOption = False,
 ) -> None:
     """List images in acquisition order."""
+    from railwatch import imagery  # rasterio loads here, not at CLI start-up
+
     with store_at(db) as store:
         images = imagery.list_images(store, site=site)
     if as_json:
@@ -131,6 +134,8 @@ def images_show(
     as_json: JsonOption = False,
 ) -> None:
     """Show one image: where it is, what it covers, when and how it was taken."""
+    from railwatch import imagery  # rasterio loads here, not at CLI start-up
+
     with store_at(db) as store:
         image, meta = imagery.get_image(store, image_id)
     if as_json:

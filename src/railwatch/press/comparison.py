@@ -42,12 +42,11 @@ def _slot_entries(claim: Claim) -> list[tuple[str, Any, str]]:
         return [("site", v["site"], v["site"])]
     if k == "count":
         cls = v.get("railcar_class", "total")
+        low, high = count_interval(v)
+        # JSON has no infinity: an open upper bound ("at least 70") is written as null.
+        interval = [low, None if high == float("inf") else high]
         return [
-            (
-                "count",
-                list(count_interval(v)),
-                f"{_QUAL.get(v['qualifier'], '')}{v['count']} ({cls})",
-            )
+            ("count", interval, f"{_QUAL.get(v.get('qualifier', 'exact'), '')}{v['count']} ({cls})")
         ]
     if k == "baseline":
         out = [("baseline.window_years", v["window_years"], f"{v['window_years']} years")]
@@ -110,7 +109,11 @@ def _status(slot: str, per_doc: dict[int, list[SlotValue]]) -> tuple[str, str]:
             return "agree", ""
         return "conflict", ""
     if slot == "count":
-        bounds = [[tuple(x.value) for x in vs] for vs in per_doc.values()]
+        inf = float("inf")
+        bounds = [
+            [(lo, inf if hi is None else hi) for lo, hi in (x.value for x in vs)]
+            for vs in per_doc.values()
+        ]
         points = {p for doc in bounds for iv in doc for p in iv if p != float("inf")}
         for p in sorted(points):
             if all(any(lo <= p <= hi for lo, hi in doc) for doc in bounds):
