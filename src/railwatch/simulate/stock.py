@@ -1,0 +1,118 @@
+"""Rolling stock as seen from above: sizes, heights, colours and loads per railcar class.
+
+Sizes are body lengths and widths of CIS 1520 mm and standard-gauge stock of the
+kinds that cross at Tumangang/Khasan; colours are lit-roof sRGB values measured by
+eye against a real 0.33 m freight-yard image (weathered, desaturated paint).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from railwatch.railcars import CLASSES
+
+
+@dataclass(frozen=True)
+class StockType:
+    """One railcar class: body size ranges (metres), roof height, roof colours."""
+
+    length: tuple[float, float]
+    width: tuple[float, float]
+    height: float
+    colours: tuple[tuple[int, int, int], ...]
+
+
+STOCK: dict[str, StockType] = {
+    # Covered wagons (RZD 11-280 etc.): rust-brown, grey, faded green, some light roofs.
+    "box": StockType(
+        (13.8, 17.0),
+        (2.9, 3.25),
+        4.7,
+        (
+            (122, 72, 55),
+            (132, 84, 64),
+            (150, 104, 84),
+            (164, 164, 158),
+            (128, 132, 128),
+            (96, 108, 94),
+            (190, 180, 164),
+            (206, 202, 194),
+            (176, 126, 108),
+            (150, 168, 188),
+            (184, 158, 130),
+        ),
+    ),
+    # Gondolas (12-132 etc.): rims in rusty, green or grey paint.
+    "open": StockType(
+        (12.0, 14.0),
+        (3.0, 3.25),
+        3.5,
+        ((110, 70, 52), (92, 100, 86), (120, 118, 112), (96, 64, 50), (70, 80, 72)),
+    ),
+    # Tank cars: mostly black or dark grey, some light grey and green.
+    "tank": StockType(
+        (11.5, 16.0),
+        (2.9, 3.1),
+        4.6,
+        ((48, 48, 50), (58, 56, 54), (150, 150, 148), (180, 180, 176), (80, 96, 80)),
+    ),
+    # Flat cars: dark brown-grey decks.
+    "flat": StockType(
+        (13.4, 19.6),
+        (2.8, 3.1),
+        1.4,
+        ((96, 84, 72), (84, 78, 72), (108, 96, 82), (74, 70, 66)),
+    ),
+    "passenger": StockType(
+        (23.6, 26.4),
+        (3.0, 3.25),
+        4.3,
+        ((112, 116, 116), (92, 104, 96), (140, 140, 136), (88, 94, 110), (120, 82, 70)),
+    ),
+    "locomotive": StockType(
+        (17.0, 34.0),
+        (3.0, 3.25),
+        4.9,
+        ((72, 92, 74), (150, 56, 48), (90, 96, 104), (130, 120, 60), (60, 70, 90)),
+    ),
+    "other": StockType(
+        (10.0, 20.0),
+        (2.9, 3.2),
+        3.8,
+        ((176, 156, 84), (176, 124, 76), (110, 110, 104), (150, 78, 66)),
+    ),
+}
+
+#: How often each class turns up when a scene asks for n cars without a mix.
+CLASS_WEIGHTS: dict[str, float] = {
+    "box": 0.30,
+    "open": 0.20,
+    "tank": 0.14,
+    "flat": 0.22,
+    "passenger": 0.04,
+    "locomotive": 0.06,
+    "other": 0.04,
+}
+
+OPEN_LOADS: tuple[str, ...] = ("empty", "coal", "ore", "scrap")
+FLAT_LOADS: tuple[str, ...] = ("empty", "containers", "vehicles", "timber")
+TARP_COLOURS: tuple[tuple[int, int, int], ...] = (
+    (74, 98, 72),
+    (62, 84, 120),
+    (124, 124, 116),
+    (112, 98, 72),
+    (150, 146, 132),
+    (88, 86, 80),
+)
+CONTAINER_COLOURS: tuple[tuple[int, int, int], ...] = (
+    (150, 60, 48),
+    (60, 90, 140),
+    (170, 170, 166),
+    (70, 110, 80),
+    (190, 140, 60),
+    (120, 70, 60),
+    (200, 200, 196),
+    (90, 90, 94),
+)
+
+assert set(STOCK) == set(CLASSES) == set(CLASS_WEIGHTS)
