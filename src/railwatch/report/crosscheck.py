@@ -252,7 +252,11 @@ def from_comparison(
             verdict = "not-checkable"
             number: float | None = None
             if name == "count":
-                intervals = [tuple(v.value) for v in values if isinstance(v.value, list)]
+                # press.compare writes an open upper bound ("at least 70") as null
+                intervals = [
+                    (lo, float("inf") if hi is None else hi)
+                    for lo, hi in (v.value for v in values if isinstance(v.value, list))
+                ]
                 number = _typical(intervals)
                 if row is None:
                     verdict = "no-imagery"
