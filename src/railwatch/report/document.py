@@ -281,7 +281,7 @@ def context(
         "chips": chip_ctx,
         "class_headers": [class_short(c, lang) for c in classes],
         # The count columns share a third of the table, at most 8 % each.
-        "class_width": round(min(8.0, 34.0 / (len(classes) + 1)), 1),
+        "class_width": round(min(7.0, 40.0 / (len(classes) + 1)), 1),
         "total_header": t(lang, "col_total", cls=class_short(data.railcar_class, lang)),
         "rows": table_rows,
         "hidden_rows": t(lang, "hidden_rows", n=hidden) if hidden else "",
