@@ -1,7 +1,269 @@
-"""Commands of this stage (not written yet)."""
+"""Commands of the detector: detect, evaluate, train, models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from rich.table import Table
+
+from railwatch.cli.common import (
+    DEFAULT_DB_VALUE,
+    DbOption,
+    JsonOption,
+    emit_json,
+    out,
+    progress,
+    say,
+    store_at,
+)
+from railwatch.errors import InputError
+from railwatch.railcars import CLASSES
+from railwatch.timeparse import parse_time
+
+models_app = typer.Typer(help="Detector models: which one the store uses.", no_args_is_help=True)
 
 
 def register(app: typer.Typer) -> None:
     """Add this stage's commands to the railwatch app."""
+    app.command("detect")(detect)
+    app.command("evaluate")(evaluate)
+    app.command("train")(train)
+    app.add_typer(models_app, name="models")
+
+
+def _progress_cb(bar, task):  # type: ignore[no-untyped-def]
+    def update(label: str, done: int, total: int) -> None:
+        bar.update(task, completed=done, total=total, description=Path(label).name[:40])
+
+    return update
+
+
+def _counts_table(rows: list[dict]) -> Table:
+    table = Table("image", *CLASSES, "total")
+    for r in rows:
+        counts = r["counts"]
+        table.add_row(
+            Path(r["path"]).name if not r.get("acquired_at") else str(r["acquired_at"])[:16],
+            *(str(counts.get(c, 0)) for c in CLASSES),
+            str(sum(counts.values())),
+        )
+    return table
+
+
+def detect(
+    images: Annotated[
+        list[Path] | None, typer.Argument(help="Image files (GeoTIFF…); omit to use the store.")
+    ] = None,
+    site: Annotated[
+        str | None, typer.Option("--site", help="Site slug: read only its window; store mode.")
+    ] = None,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Store mode: re-run images already processed.")
+    ] = False,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Store mode: only images acquired since DATE.")
+    ] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Write the detections as GeoJSON here.")
+    ] = None,
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Model file (default: the store's active one).")
+    ] = None,
+    db: DbOption = DEFAULT_DB_VALUE,
+    as_json: JsonOption = False,
+) -> None:
+    """Find and classify railcars: in image files, or in every stored image of a site."""
+    from railwatch import detect as detection
+
+    if not images and not site:
+        raise InputError("give image files, or --site SLUG to detect in the store's images")
+    with progress(transient=True) as bar:
+        task = bar.add_task("detecting", total=None)
+        cb = _progress_cb(bar, task)
+        if images:
+            geometry = None
+            if site:
+                geometry = _site_geometry(site, db)
+            results = detection.run_paths(images, model=model, site_geometry=geometry, progress=cb)
+        else:
+            assert site is not None
+            when = parse_time(since, what="--since") if since else None
+            with store_at(db) as store:
+                results = detection.run_site(
+                    store, site, since=when, rerun=all_, progress=cb, model=model
+                )
+    if out_path is not None:
+        out_path.write_text(json.dumps(detection.to_geojson(results)) + "\n")
+        say(f"wrote {sum(len(r.detections) for r in results)} detections to {out_path}")
+    rows = [r.to_dict() for r in results]
+    if as_json:
+        emit_json(
+            {
+                "model_version": results[0].model_version if results else None,
+                "images": rows,
+                "stored": not images,
+            }
+        )
+        return
+    if not results:
+        say("nothing to do: every image is already processed by this model (use --all)")
+        return
+    out.print(_counts_table(rows))
+    say(f"model {results[0].model_version}")
+
+
+def _site_geometry(slug: str, db: str) -> dict:
+    """A site's polygon from the store when there is one, else from the built-in catalogue."""
+    from railwatch.errors import NotFoundError, StoreError
+
+    try:
+        from railwatch import service
+
+        with store_at(db) as store:
+            return service.get_site(store, slug).geometry
+    except (StoreError, NotFoundError):
+        from railwatch.sites import builtin
+
+        for s in builtin():
+            if s.slug == slug:
+                return s.geometry
+        raise
+
+
+def evaluate(
+    data: Annotated[
+        Path, typer.Option("--data", help="Labelled folder (simulate dataset, COCO…).")
+    ],
+    model: Annotated[
+        Path | None, typer.Option("--model", help="Model file (default: the shipped one).")
+    ] = None,
+    margin: Annotated[
+        float, typer.Option("--margin", help="Ignore cars centred this close (px) to the edge.")
+    ] = 0.0,
+    limit: Annotated[int | None, typer.Option("--limit", help="Score only N images.")] = None,
+    scenes: Annotated[
+        bool, typer.Option("--scenes", help="Include per-scene rows in JSON.")
+    ] = False,
+    db: DbOption = DEFAULT_DB_VALUE,  # accepted for symmetry; evaluation never touches the store
+    as_json: JsonOption = False,
+) -> None:
+    """Score the detector on labelled images: precision, recall, F1, count error."""
+    from railwatch import detect as detection
+
+    with progress(transient=True) as bar:
+        task = bar.add_task("evaluating", total=None)
+        report = detection.evaluate(
+            data, model, margin_px=margin, limit=limit, progress=_progress_cb(bar, task)
+        )
+    if as_json:
+        emit_json(report.to_dict(with_scenes=scenes))
+        return
+    table = Table("subset", "scenes", "truth", "P", "R", "F1", "class acc", "count MAE")
+    rows = [("overall", report.overall)]
+    rows += [(f"GSD {k} m", v) for k, v in report.by_gsd.items()]
+    rows += list(report.by_condition.items())
+    for name, m in rows:
+        table.add_row(
+            name,
+            str(m["scenes"]),
+            str(m["truth"]),
+            f"{m['precision']:.3f}",
+            f"{m['recall']:.3f}",
+            f"{m['f1']:.3f}",
+            f"{m['class_accuracy']:.3f}" if "class_accuracy" in m else "-",
+            f"{m['count_mae']:.2f}",
+        )
+    out.print(table)
+    say(f"model {report.model_version}; IoU 0.5")
+
+
+def train(
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write the ONNX model.")],
+    data: Annotated[
+        list[Path] | None, typer.Option("--data", help="Labelled folder(s) to train on.")
+    ] = None,
+    epochs: Annotated[int, typer.Option("--epochs", help="Epochs.")] = 20,
+    steps: Annotated[int, typer.Option("--steps", help="Steps per epoch.")] = 100,
+    batch: Annotated[int, typer.Option("--batch", help="Tiles per step.")] = 16,
+    device: Annotated[str, typer.Option("--device", help="cpu or cuda.")] = "cpu",
+    start: Annotated[
+        str, typer.Option("--from", help="shipped (fine-tune), scratch, or a .weights.npz")
+    ] = "shipped",
+    simulated: Annotated[
+        int | None,
+        typer.Option(
+            "--simulated",
+            help="Simulator scenes to mix in (default 200 from scratch, "
+            "0 when fine-tuning on --data).",
+        ),
+    ] = None,
+    minutes: Annotated[
+        float | None, typer.Option("--minutes", help="Stop after this many minutes.")
+    ] = None,
+    lr: Annotated[float | None, typer.Option("--lr", help="Peak learning rate.")] = None,
+    threads: Annotated[int, typer.Option("--threads", help="CPU threads.")] = 2,
+    seed: Annotated[int, typer.Option("--seed", help="First simulator seed.")] = 1_000_000,
+    version: Annotated[str | None, typer.Option("--version-name", help="Model version.")] = None,
+    db: DbOption = DEFAULT_DB_VALUE,  # accepted for symmetry; training never touches the store
+    as_json: JsonOption = False,
+) -> None:
+    """Train or fine-tune the detector (needs the train extra: torch, onnx) and export ONNX."""
+    from railwatch.detect import training
+
+    if device not in ("cpu", "cuda"):
+        raise InputError(f"--device {device!r}: choose cpu or cuda")
+    if simulated is None:
+        simulated = 0 if (data and start != "scratch") else 200
+    cfg = training.TrainConfig(
+        out=out_path,
+        data=tuple(data or ()),
+        epochs=epochs,
+        steps_per_epoch=steps,
+        batch=batch,
+        start=start,
+        simulated=simulated,
+        minutes=minutes,
+        lr=lr if lr is not None else (2e-3 if start == "scratch" else 5e-4),
+        threads=threads,
+        device=device,
+        seed=seed,
+        version=version,
+    )
+    info = training.train(cfg, log=say)
+    if as_json:
+        emit_json({"model": str(out_path), **info.to_dict()})
+
+
+@models_app.command("list")
+def models_list(db: DbOption = DEFAULT_DB_VALUE, as_json: JsonOption = False) -> None:
+    """List the models the store knows (the shipped one is active when none other is)."""
+    from railwatch import detect as detection
+
+    with store_at(db) as store:
+        models = detection.list_models(store)
+    if as_json:
+        emit_json({"models": models})
+        return
+    table = Table("active", "version", "path")
+    for m in models:
+        table.add_row("*" if m["active"] else "", m["version"], m["path"])
+    out.print(table)
+
+
+@models_app.command("use")
+def models_use(
+    model: Annotated[Path, typer.Argument(help="ONNX model file (with its .json sidecar).")],
+    db: DbOption = DEFAULT_DB_VALUE,
+    as_json: JsonOption = False,
+) -> None:
+    """Register a model and make it the one detections use."""
+    from railwatch import detect as detection
+
+    with store_at(db) as store:
+        done = detection.use_model(store, model)
+    say(f"active model: {done['version']}")
+    if as_json:
+        emit_json(done)

@@ -1,0 +1,148 @@
+"""Pixels in the form the detector expects: 8-bit RGB at the model's ground sample distance.
+
+Training and detection both go through these functions, so the network sees
+the same stretch and the same resampling in both.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image as PILImage
+from pyproj import CRS, Transformer
+
+from railwatch.errors import DetectionError, ImageryError
+
+
+def gsd_of(crs: Any, transform: Any, height: int = 0) -> float:
+    """Ground sample distance in metres of a grid (geographic grids: at the centre)."""
+    px = math.hypot(transform.a, transform.d)
+    py = math.hypot(transform.b, transform.e)
+    size = (px + py) / 2
+    if crs is None:
+        raise ImageryError("the image has no coordinate reference system; cannot tell its scale")
+    crs = CRS.from_user_input(crs)
+    if crs.is_geographic:
+        lat = transform.f + transform.e * height / 2
+        metres_per_degree = 111_320.0 * math.cos(math.radians(lat))
+        return float((px * metres_per_degree + py * 111_320.0) / 2)
+    factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
+    return float(size * factor)
+
+
+def stretch_limits(sample: np.ndarray, nodata: float | None = None) -> tuple[float, float]:
+    """Low and high values (0.5 and 99.5 percentiles) mapped to 0 and 255 for >8-bit imagery."""
+    values = sample[np.isfinite(sample)]
+    if nodata is not None:
+        values = values[values != nodata]
+    values = values[values != 0]
+    if values.size == 0:
+        return 0.0, 1.0
+    lo, hi = np.percentile(values, [0.5, 99.5])
+    return float(lo), float(max(hi, lo + 1))
+
+
+def to_rgb8(
+    bands: np.ndarray,
+    *,
+    limits: tuple[float, float] | None = None,
+    nodata: float | None = None,
+) -> np.ndarray:
+    """(bands, h, w) of any dtype → (h, w, 3) uint8 RGB.
+
+    One band is replicated (panchromatic); a fourth band and beyond (NIR) is
+    dropped; two bands cannot be read as colour. Nodata pixels become black.
+    """
+    if bands.ndim == 2:
+        bands = bands[None]
+    count = bands.shape[0]
+    if count == 1:
+        rgb = np.repeat(bands, 3, axis=0)
+    elif count >= 3:
+        rgb = bands[:3]
+    else:
+        raise DetectionError(f"{count}-band imagery is neither panchromatic nor RGB(N)")
+    mask = None
+    if nodata is not None:
+        mask = np.all(rgb == nodata, axis=0)
+    if rgb.dtype == np.uint8 and limits is None:
+        out = rgb
+    else:
+        lo, hi = limits if limits is not None else stretch_limits(rgb, nodata)
+        out = np.clip((rgb.astype(np.float32) - lo) * (255.0 / (hi - lo)), 0, 255).astype(np.uint8)
+    out = np.ascontiguousarray(np.moveaxis(out, 0, -1))
+    if mask is not None and mask.any():
+        out[mask] = 0
+    return out
+
+
+def resample(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """(h, w, 3) uint8 → (height, width, 3); bilinear, antialiased when shrinking."""
+    if image.shape[0] == height and image.shape[1] == width:
+        return image
+    pil = PILImage.fromarray(np.ascontiguousarray(image))
+    return np.asarray(pil.resize((width, height), PILImage.Resampling.BILINEAR))
+
+
+def read_rgb(path: str | Path) -> tuple[np.ndarray, Any, Any, float]:
+    """A whole (small) GeoTIFF as (h, w, 3) uint8 with its transform, CRS and GSD.
+
+    For training and evaluation scenes only; detection reads in tiles instead.
+    """
+    import rasterio
+
+    try:
+        with rasterio.open(path) as src:
+            data = src.read()
+            nodata = src.nodata
+            gsd = gsd_of(src.crs, src.transform, src.height)
+            return to_rgb8(data, nodata=nodata), src.transform, src.crs, gsd
+    except rasterio.errors.RasterioIOError as exc:
+        raise ImageryError(f"{path}: cannot read image: {exc}") from exc
+
+
+def labels_px(geojson_path: str | Path, transform: Any, crs: Any) -> list[dict[str, Any]]:
+    """Labelled railcars of a ``labels.geojson`` (EPSG:4326 polygons) in the image's pixel grid.
+
+    Returns dicts with ``corners`` ((4, 2) float, x = column, y = row), ``class``
+    and ``tarped``. A polygon with more than four corners is replaced by its
+    minimum rotated rectangle, so hand-drawn outlines from QGIS work too.
+    """
+    from shapely.geometry import shape
+
+    try:
+        doc = json.loads(Path(geojson_path).read_text())
+    except (OSError, ValueError) as exc:
+        raise ImageryError(f"{geojson_path}: cannot read labels: {exc}") from exc
+    to_img = Transformer.from_crs("EPSG:4326", CRS.from_user_input(crs), always_xy=True)
+    inverse = ~transform
+    out = []
+    features = doc.get("features", []) if doc.get("type") == "FeatureCollection" else [doc]
+    for feat in features:
+        geom = feat.get("geometry")
+        if not geom:
+            continue
+        poly = shape(geom)
+        if poly.geom_type == "MultiPolygon":
+            poly = max(poly.geoms, key=lambda g: g.area)
+        if poly.geom_type != "Polygon":
+            continue
+        xs, ys = to_img.transform(*np.asarray(poly.exterior.coords).T)
+        cols, rows = inverse * (np.asarray(xs), np.asarray(ys))
+        from shapely.geometry import Polygon
+
+        rect = Polygon(np.column_stack([cols, rows])).minimum_rotated_rectangle
+        corners = np.asarray(rect.exterior.coords)[:4]
+        props = feat.get("properties") or {}
+        out.append(
+            {
+                "corners": corners,
+                "class": str(props.get("class", props.get("railcar_class", "other"))),
+                "tarped": bool(props.get("tarped", False)),
+            }
+        )
+    return out

@@ -1,0 +1,213 @@
+"""Sliced detection: any scene, any size, in overlapping tiles at the model's GSD.
+
+The scene (or the window of it that covers a site) is cut into tiles in the
+model's pixel grid; each tile is read from the file on its own and resampled,
+so memory depends on the tile and batch sizes, never on the scene's size.
+Each tile keeps only the cars whose centre lies in its core (the half of each
+overlap nearer to it), and a class-agnostic rotated NMS removes what remains
+of a car seen by two tiles.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from railwatch.detect import geometry, raster
+from railwatch.detect.model import Detector
+from railwatch.errors import DetectionError
+
+#: Accepted ground sample distances, when a detector does not say.
+DEFAULT_GSD_RANGE = (0.25, 1.2)
+
+
+@dataclass(frozen=True)
+class Region:
+    """A window of the scene in native pixels (integer offsets and sizes)."""
+
+    col: int
+    row: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class Found:
+    """Boxes in the scene's native pixel grid: ``params`` (N, 5), ``corners`` (N, 4, 2)."""
+
+    params: np.ndarray
+    corners: np.ndarray
+    scores: np.ndarray
+    classes: np.ndarray
+    tarped: np.ndarray
+    tiles: int
+    model_pixels: int
+
+    def __len__(self) -> int:
+        return len(self.scores)
+
+
+def _starts(size: int, tile: int, step: int) -> list[int]:
+    if size <= tile:
+        return [0]
+    starts = list(range(0, size - tile + 1, step))
+    if starts[-1] + tile < size:
+        starts.append(size - tile)
+    return starts
+
+
+def _cores(starts: list[int], tile: int) -> list[tuple[float, float]]:
+    """Per tile, the model-grid interval whose centres it is responsible for."""
+    bounds = [(starts[i] + tile + starts[i + 1]) / 2 for i in range(len(starts) - 1)]
+    lows = [-math.inf, *bounds]
+    highs = [*bounds, math.inf]
+    return list(zip(lows, highs, strict=True))
+
+
+def _read(src: Any, bands: list[int], window: Any) -> np.ndarray:
+    """Read bands of a window from a rasterio dataset or an imagery ``RasterSource``."""
+    if hasattr(src, "dataset_mask"):  # rasterio: read only the bands we use
+        return src.read(bands, window=window)
+    data = np.asarray(src.read(window=window))
+    return data[[b - 1 for b in bands]]
+
+
+def stretch_for(src: Any) -> tuple[float, float] | None:
+    """Stretch limits for >8-bit imagery from a decimated read of the whole scene."""
+    if np.dtype(src.dtypes[0] if hasattr(src, "dtypes") else src.dtype) == np.uint8:
+        return None
+    factor = max(1, math.ceil(max(src.width, src.height) / 1024))
+    shape = (min(src.count, 3), max(1, src.height // factor), max(1, src.width // factor))
+    if hasattr(src, "dataset_mask"):
+        sample = src.read(list(range(1, shape[0] + 1)), out_shape=shape)
+    else:
+        sample = np.asarray(src.read(out_shape=shape[1:]))[: shape[0]]
+    return raster.stretch_limits(sample, src.nodata)
+
+
+def detect_raster(
+    src: Any,
+    detector: Detector,
+    *,
+    gsd: float,
+    region: Region | None = None,
+    tile: int = 1024,
+    overlap: int = 96,
+    batch: int = 4,
+    gsd_range: tuple[float, float] = DEFAULT_GSD_RANGE,
+    nms_iou: float = 0.3,
+    progress: Callable[[int, int], None] | None = None,
+) -> Found:
+    """Find railcars in an open raster (rasterio dataset or ``RasterSource``).
+
+    Args:
+        src: the open raster; only ``width``, ``height``, ``count``, ``nodata``,
+            ``dtypes``/``dtype`` and ``read(indexes, window=…)`` are used.
+        detector: runs on (N, tile, tile, 3) uint8 batches at ``detector.gsd``.
+        gsd: the scene's ground sample distance in metres.
+        region: the part of the scene to search (default: all of it).
+        progress: called with (tiles done, tiles in all) after each batch.
+
+    Raises:
+        DetectionError: the scene's GSD is outside what the model knows.
+    """
+    lo, hi = gsd_range
+    if not lo <= gsd <= hi:
+        raise DetectionError(
+            f"image ground sample distance {gsd:.2f} m is outside the {lo:g}–{hi:g} m the model "
+            f"was trained for; resample it or use a model made for that resolution"
+        )
+    if src.count == 2 or src.count < 1:
+        raise DetectionError(f"{src.count}-band imagery is neither panchromatic nor RGB(N)")
+    region = region or Region(0, 0, src.width, src.height)
+    scale = gsd / detector.gsd  # model pixels per native pixel
+    mw, mh = math.ceil(region.width * scale), math.ceil(region.height * scale)
+    # A scene smaller than a tile gets a tile of its own size (rounded up to the
+    # network's stride), not a mostly empty big one.
+    tw = min(tile, -(-mw // 32) * 32)
+    th = min(tile, -(-mh // 32) * 32)
+    xs, ys = _starts(mw, tw, tw - overlap), _starts(mh, th, th - overlap)
+    xcores, ycores = _cores(xs, tw), _cores(ys, th)
+    limits = stretch_for(src)
+    bands = [1] if src.count == 1 else [1, 2, 3]
+
+    def tiles() -> Iterator[tuple[np.ndarray, tuple[float, ...]]]:
+        from rasterio.windows import Window
+
+        for yi, my in enumerate(ys):
+            for xi, mx in enumerate(xs):
+                c0 = region.col + math.floor(mx / scale)
+                c1 = region.col + min(region.width, math.ceil(min(mx + tw, mw) / scale))
+                r0 = region.row + math.floor(my / scale)
+                r1 = region.row + min(region.height, math.ceil(min(my + th, mh) / scale))
+                data = _read(src, bands, Window(c0, r0, c1 - c0, r1 - r0))
+                rgb = raster.to_rgb8(data, limits=limits, nodata=src.nodata)
+                ow = min(tw, max(1, round((c1 - c0) * scale)))
+                oh = min(th, max(1, round((r1 - r0) * scale)))
+                img = np.zeros((th, tw, 3), np.uint8)
+                img[:oh, :ow] = part = raster.resample(rgb, oh, ow)
+                blank = float(part.min() == part.max())
+                sx, sy = (c1 - c0) / ow, (r1 - r0) / oh
+                # Core bounds in native pixels: centres outside belong to a neighbour.
+                core = (
+                    region.col + xcores[xi][0] / scale,
+                    region.col + xcores[xi][1] / scale,
+                    region.row + ycores[yi][0] / scale,
+                    region.row + ycores[yi][1] / scale,
+                )
+                yield img, (c0, r0, sx, sy, *core, blank)
+
+    rows: list[np.ndarray] = []
+    total = len(xs) * len(ys)
+    done = 0
+    pending: list[tuple[np.ndarray, tuple[float, ...]]] = []
+
+    def flush() -> None:
+        nonlocal done
+        busy = [i for i, (_, meta) in enumerate(pending) if not meta[-1]]
+        # Blank tiles (nodata, sea of one colour) cannot hold a railcar: skip the network.
+        outs = detector.predict(np.stack([pending[i][0] for i in busy])) if busy else []
+        for i, det in zip(busy, outs, strict=True):
+            c0, r0, sx, sy, xlo, xhi, ylo, yhi, _ = pending[i][1]
+            if len(det) == 0:
+                continue
+            corners = geometry.params_to_corners(det[:, :5])
+            corners[..., 0] = c0 + corners[..., 0] * sx
+            corners[..., 1] = r0 + corners[..., 1] * sy
+            cx, cy = corners[..., 0].mean(axis=1), corners[..., 1].mean(axis=1)
+            keep = (cx >= xlo) & (cx < xhi) & (cy >= ylo) & (cy < yhi)
+            if keep.any():
+                flat = np.column_stack(
+                    [corners[keep].reshape(-1, 8), det[keep][:, 5:8]]
+                )  # 8 corner coords + score, class, tarped
+                rows.append(flat)
+        done += len(pending)
+        pending.clear()
+        if progress is not None:
+            progress(done, total)
+
+    for item in tiles():
+        pending.append(item)
+        if len(pending) == batch:
+            flush()
+    if pending:
+        flush()
+
+    allrows = np.concatenate(rows) if rows else np.zeros((0, 11))
+    corners = allrows[:, :8].reshape(-1, 4, 2)
+    scores = allrows[:, 8]
+    keep = geometry.nms(corners, scores, nms_iou) if len(allrows) else np.zeros(0, np.int64)
+    corners, allrows = corners[keep], allrows[keep]
+    return Found(
+        params=geometry.corners_to_params(corners) if len(keep) else np.zeros((0, 5)),
+        corners=corners,
+        scores=allrows[:, 8],
+        classes=allrows[:, 9].astype(np.int64),
+        tarped=allrows[:, 10],
+        tiles=total,
+        model_pixels=mw * mh,
+    )

@@ -1,0 +1,144 @@
+"""Store mode: detections and per-class observations per image, re-runs, the models registry."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pytest
+import rasterio
+from pyproj import Transformer
+from rasterio.transform import from_origin
+
+from railwatch import service
+from railwatch.detect import run_site
+from railwatch.railcars import CLASSES
+from railwatch.records import Image
+from railwatch.sites import builtin
+from railwatch.store import detections as stored
+from railwatch.store import images as stored_images
+from test_detect_slicing import BrightBoxDetector, consist_scene
+
+
+def add_site_image(store, tmp_path: Path, name: str, when: datetime, n_cols: int = 4) -> Image:
+    """A small UTM image in the middle of Tumangang with bright 'cars'."""
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:32652", always_xy=True).transform(
+        130.616, 42.4215
+    )
+    img, cars = consist_scene(240, 240)
+    img[:, :, 34 * n_cols :] = 60  # keep only the first cars of the horizontal consist
+    path = tmp_path / f"{name}.tif"
+    transform = from_origin(x - 60, y + 60, 0.5, 0.5)
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=240,
+        height=240,
+        count=3,
+        dtype="uint8",
+        crs="EPSG:32652",
+        transform=transform,
+    ) as dst:
+        dst.write(img)
+    record = Image(
+        path=str(path),
+        sha256=name * 4,
+        site="tumangang",
+        crs="EPSG:32652",
+        bounds=(x - 60, y - 60, x + 60, y + 60),
+        footprint={
+            "type": "Polygon",
+            "coordinates": [[[130.61, 42.42], [130.62, 42.42], [130.62, 42.423], [130.61, 42.42]]],
+        },
+        width=240,
+        height=240,
+        bands=3,
+        dtype="uint8",
+        gsd_m=0.5,
+        acquired_at=when,
+    )
+    with store.transaction() as session:
+        return stored_images.add(session, record)
+
+
+@pytest.fixture
+def site_store(store):
+    service.add_sites(store, builtin())
+    return store
+
+
+def test_run_site_stores_all_classes_and_reruns_replace(site_store, tmp_path: Path) -> None:
+    d1 = datetime(2023, 9, 1, 2, tzinfo=UTC)
+    d2 = datetime(2023, 10, 5, 2, tzinfo=UTC)
+    add_site_image(site_store, tmp_path, "a", d1, n_cols=2)
+    im2 = add_site_image(site_store, tmp_path, "b", d2, n_cols=4)
+    det = BrightBoxDetector()
+    results = run_site(site_store, "tumangang", model=det)
+    assert [r.acquired_at for r in results] == [d1, d2]
+    assert results[1].counts["tank"] > results[0].counts["tank"] > 0
+    obs = service.list_observations(site_store, site="tumangang")
+    assert len(obs) == 2 * len(CLASSES)
+    assert {o.method for o in obs} == {"detector"} and {o.model_version for o in obs} == {"fake-1"}
+    assert {o.railcar_class for o in obs} == set(CLASSES)
+    tank = [o for o in obs if o.railcar_class == "tank"]
+    assert [o.count for o in tank] == [results[0].counts["tank"], results[1].counts["tank"]]
+    assert tank[0].observed_at == d1 and tank[0].source.endswith("a.tif")
+    with site_store.transaction() as session:
+        dets = stored.list_for_image(session, im2.id)
+    assert len(dets) == results[1].counts["tank"]
+    assert all(len(d.polygon) == 5 for d in dets)
+
+    # Processed images are skipped; --all re-runs and replaces, never duplicates.
+    assert run_site(site_store, "tumangang", model=det) == []
+    again = run_site(site_store, "tumangang", model=det, rerun=True)
+    assert len(again) == 2
+    obs2 = service.list_observations(site_store, site="tumangang")
+    assert len(obs2) == 2 * len(CLASSES)
+    with site_store.transaction() as session:
+        assert len(stored.list_for_image(session, im2.id)) == len(dets)
+    # --since limits the images
+    since = run_site(site_store, "tumangang", model=det, rerun=True, since=d2)
+    assert [r.image_id for r in since] == [im2.id]
+
+
+def test_models_registry(site_store) -> None:
+    with site_store.transaction() as session:
+        assert stored.active_model(session) is None
+        stored.register_model(session, version="m1", path="/x/m1.onnx", sha256="a" * 64)
+        stored.register_model(session, version="m2", path="/x/m2.onnx", sha256="b" * 64)
+        assert stored.active_model(session)["version"] == "m2"
+        stored.register_model(session, version="m1", path="/x/m1.onnx", sha256="a" * 64)
+        assert stored.active_model(session)["version"] == "m1"
+        assert [m["active"] for m in stored.list_models(session)] == [True, False]
+
+
+def test_site_window_counts_only_cars_inside_the_site(site_store, tmp_path: Path) -> None:
+    """An image far larger than the site: only cars within the site polygon count."""
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:32652", always_xy=True).transform(
+        130.60, 42.4215
+    )  # the image's left edge is outside the site (lon 130.599 is its west end)
+    img = np.full((3, 100, 400), 60, np.uint8)
+    for k in range(10):
+        img[:, 40:46, 10 + 38 * k : 40 + 38 * k] = 230
+    path = tmp_path / "wide.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=400,
+        height=100,
+        count=3,
+        dtype="uint8",
+        crs="EPSG:32652",
+        transform=from_origin(x - 200, y + 25, 0.5, 0.5),
+    ) as dst:
+        dst.write(img)
+    from railwatch.detect.runs import detect_file
+
+    site = next(s for s in builtin() if s.slug == "tumangang")
+    whole = detect_file(path, BrightBoxDetector())
+    windowed = detect_file(path, BrightBoxDetector(), site_geometry=site.geometry)
+    assert sum(whole.counts.values()) == 10
+    assert 0 < sum(windowed.counts.values()) < 10
