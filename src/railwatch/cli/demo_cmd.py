@@ -7,8 +7,7 @@ from typing import Annotated
 
 import typer
 
-from railwatch import service
-from railwatch.cli.common import say, store_at
+from railwatch.cli.common import progress, say
 from railwatch.demo import run_demo
 
 
@@ -18,13 +17,19 @@ def register(app: typer.Typer) -> None:
 
 def demo(
     out: Annotated[
-        Path, typer.Option("--out", help="Folder for the store and everything made.")
+        Path, typer.Option("--out", help="Folder for the store, the archive and the report.")
     ] = Path("demo-output"),
+    lang: Annotated[str, typer.Option("--lang", help="Report language: en or fr.")] = "en",
 ) -> None:
-    """Run the main job end to end on the bundled sample data."""
-    summary = run_demo(out)
-    with store_at(str(summary.db)) as store:
-        sites = service.list_sites(store)
-    say(f"store: {summary.db}  sites: {', '.join(s.slug for s in sites)}")
+    """Run the main job end to end on the bundled sample data (offline)."""
+    with progress() as bar:
+        tasks: dict[str, int] = {}
+
+        def on_progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        summary = run_demo(out, step=say, on_progress=on_progress, lang=lang)
     for line in summary.lines:
         typer.echo(line)
