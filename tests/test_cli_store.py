@@ -244,3 +244,12 @@ def test_events(cli):
     ]
     tum = cli.json("events", "list", "--site", "tumangang")["events"]
     assert [e["occurred_at"][:10] for e in tum] == ["2022-11-18", "2023-09-13"]
+
+
+def test_file_site_clashing_with_stored_builtin_is_not_dropped(cli, tmp_path, db_path):
+    cli("sites", "add", "--builtin")
+    before = table_counts(db_path)
+    mine = _write_sites(tmp_path / "mine.geojson", [_feature("tumangang", 12.0)])
+    result = cli("sites", "add", "--builtin", mine, ok=False)
+    assert result.exit_code == 2 and "tumangang" in result.stderr and "--replace" in result.stderr
+    assert table_counts(db_path) == before

@@ -55,21 +55,20 @@ def sites_add(
     as_json: JsonOption = False,
 ) -> None:
     """Add sites from GeoJSON files or the built-in catalogue."""
-    sites = []
-    if builtin_:
-        sites.extend(builtin())
-    for f in files or []:
-        sites.extend(read_geojson(f))
-    if not sites:
+    catalogue = builtin() if builtin_ else []
+    from_files = [site for f in files or [] for site in read_geojson(f)]
+    if not catalogue and not from_files:
         raise InputError("nothing to add: give GeoJSON files or --builtin")
     with store_at(db) as store:
-        if builtin_ and not replace:
-            # Re-adding the catalogue is routine (make demo does it); skip what is there.
+        if catalogue and not replace:
+            # Re-adding the catalogue is routine (make demo does it): keep what is there.
+            # Sites from files still conflict, so a user's own 'tumangang' is never dropped.
             known = {s.slug for s in service.list_sites(store)}
-            skipped = [s.slug for s in sites if s.slug in known and s in builtin()]
-            sites = [s for s in sites if s.slug not in skipped]
-            for slug in skipped:
-                say(f"site {slug!r} is already in the store; kept as is")
+            for site in catalogue:
+                if site.slug in known:
+                    say(f"site {site.slug!r} is already in the store; kept as is")
+            catalogue = [s for s in catalogue if s.slug not in known]
+        sites = catalogue + from_files
         done = service.add_sites(store, sites, replace=replace)
     for site, action in done:
         say(f"{action} site {site.slug!r} ({site.name})")
