@@ -87,27 +87,15 @@ def as_detector(model: Detector | str | Path | None) -> Detector:
 
 @contextmanager
 def open_raster(path: str | Path) -> Iterator[Any]:
-    """The image through ``railwatch.imagery`` when it offers ``open_source``, else rasterio."""
-    try:
-        from railwatch import imagery  # noqa: F401
-        from railwatch.imagery import open_source  # type: ignore[attr-defined]
-    except ImportError:
-        open_source = None
+    """The image through :func:`railwatch.imagery.open_source`, with GDAL's cache capped."""
     import rasterio
+
+    from railwatch.imagery import open_source
 
     # GDAL's block cache defaults to 5 % of RAM and fills as a big scene streams past:
     # cap it, so peak memory does not grow with the scene.
-    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB):
-        if open_source is not None:
-            with open_source(path) as src:
-                yield src
-            return
-        try:
-            src = rasterio.open(path)
-        except rasterio.errors.RasterioIOError as exc:
-            raise ImageryError(f"{path}: cannot read image: {exc}") from exc
-        with src:
-            yield src
+    with rasterio.Env(GDAL_CACHEMAX=GDAL_CACHE_MB), open_source(path) as src:
+        yield src
 
 
 def site_region(
@@ -384,8 +372,7 @@ def run_site(
     info = info_of(detector)
     sigma = info.count_sigma if info else {}
     with store.transaction() as session:
-        site_rec = stored_sites.get(session, site) if hasattr(stored_sites, "get") else None
-        geometry_4326 = _site_geometry(session, site, site_rec)
+        geometry_4326 = stored_sites.get(session, site).geometry
         images = stored_images.list_images(session, site=site, since=since)
         done = stored.processed_image_ids(session, detector.version)
     todo = [im for im in images if rerun or im.id not in done]
@@ -421,11 +408,3 @@ def run_site(
         if progress is not None:
             progress(image.path, i + 1, len(todo))
     return results
-
-
-def _site_geometry(session: Any, slug: str, record: Any) -> dict[str, Any]:
-    if record is not None and hasattr(record, "geometry"):
-        return record.geometry
-    from railwatch.store import sites as stored_sites
-
-    return stored_sites.row_for(session, slug).geometry
