@@ -20,7 +20,9 @@ from railwatch.records import Event, Observation
 from railwatch.report import crosscheck
 from railwatch.report.crosscheck import PressCheck
 from railwatch.store import Store, report_queries
+from railwatch.store import detections as detection_rows
 from railwatch.store import events as event_rows
+from railwatch.store import images as image_rows
 from railwatch.store import observations as observation_rows
 from railwatch.store import sites as site_rows
 
@@ -200,8 +202,8 @@ def build(
         site_record = site_rows.get(session, site)
         every = observation_rows.list_observations(session, site=site)
         events_all = event_rows.list_events(session, site=site)
-        images_all = report_queries.images_for_site(session, site)
-        models = report_queries.models(session)
+        images_all = image_rows.list_images(session, site=site)
+        models = detection_rows.list_models(session)
         claims = report_queries.claims_for_site(session, site)
         doc_ids = {c["document_id"] for c in claims}
         doc_ids |= {o.document_id for o in every if o.document_id is not None}

@@ -11,15 +11,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from railwatch.records import Image
-from railwatch.store import images as image_rows
 from railwatch.store import sites
-from railwatch.store.schema import ClaimRow, DetectionRow, DocumentRow, ModelRow, ObservationRow
-
-
-def images_for_site(session: Session, site: str) -> list[Image]:
-    """The site's images in acquisition order."""
-    return image_rows.list_images(session, site=site)
+from railwatch.store.schema import ClaimRow, DetectionRow, DocumentRow, ObservationRow
 
 
 def detections_for_images(
@@ -49,14 +42,6 @@ def detections_for_images(
             }
         )
     return out
-
-
-def models(session: Session) -> list[dict[str, Any]]:
-    """Registered detector models with their metadata (benchmark figures live in ``meta``)."""
-    return [
-        {"version": r.version, "sha256": r.sha256, "active": r.active, "meta": dict(r.meta or {})}
-        for r in session.scalars(select(ModelRow).order_by(ModelRow.id))
-    ]
 
 
 def claims_for_site(session: Session, site: str) -> list[dict[str, Any]]:
