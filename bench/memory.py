@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import resource
 import subprocess
 import sys
 
@@ -29,7 +28,3 @@ def peak_rss_mb_of(code: str) -> tuple[float, dict]:
     rss = json.loads(lines[-1])["__rss_kb"] / 1024
     result = json.loads(lines[-2]) if len(lines) > 1 else {}
     return rss, result
-
-
-def self_peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
