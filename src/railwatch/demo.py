@@ -125,7 +125,12 @@ def run_demo(
         lap("ingest")
 
         step("detecting railcars with the shipped model")
-        results = detect.run_site(store, SITE)
+        on_image = tick("detect")
+        results = detect.run_site(
+            store,
+            SITE,
+            progress=None if on_image is None else lambda _path, n, total: on_image(n - 1, total),
+        )
         geojson = detect.to_geojson(results)
         summary.files["detections"] = out / "detections.geojson"
         summary.files["detections"].write_text(json.dumps(geojson), encoding="utf-8")
