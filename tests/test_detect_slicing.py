@@ -146,3 +146,48 @@ def test_blank_tiles_skip_the_network(tmp_path: Path) -> None:
     det = BrightBoxDetector()
     result = detect_file(path, det)
     assert det.calls == 0 and result.detections == ()
+
+
+def test_web_mercator_scene_is_scaled_by_ground_size_not_nominal_pixels(tmp_path: Path) -> None:
+    """Web Mercator pixels at 42° N cover 0.74 of their nominal size; a 30 m car stays 30 m."""
+    import math
+
+    from pyproj import Geod, Transformer
+
+    from railwatch.detect import raster
+
+    lat = 42.42
+    nominal = 0.5 / math.cos(math.radians(lat))
+    x0, y0 = Transformer.from_crs("EPSG:4326", "EPSG:3857", always_xy=True).transform(130.6, lat)
+    data = np.zeros((3, 200, 200), np.uint8)
+    data[:, 97:103, 70:130] = 220  # 60 × 6 pixels = 30 m × 3 m on the ground
+    path = tmp_path / "mercator.tif"
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        width=200,
+        height=200,
+        count=3,
+        dtype="uint8",
+        crs="EPSG:3857",
+        transform=from_origin(x0, y0, nominal, nominal),
+    ) as dst:
+        dst.write(data)
+        assert raster.gsd_of(dst.crs, dst.transform, 200, 200) == pytest.approx(0.5, rel=0.01)
+    seen: list[float] = []
+
+    class Recording(BrightBoxDetector):
+        def predict(self, tiles: np.ndarray) -> list[np.ndarray]:
+            out = super().predict(tiles)
+            seen.extend(float(row[2]) for rows in out for row in rows)
+            return out
+
+    result = detect_file(path, Recording())
+    assert len(result.detections) == 1
+    assert seen and max(seen) == pytest.approx(60, abs=3)  # the model sees 0.5 m pixels
+    ring = result.detections[0].polygon
+    geod = Geod(ellps="WGS84")
+    sides = [geod.inv(*ring[i], *ring[i + 1])[2] for i in range(4)]
+    assert max(sides) == pytest.approx(30.0, rel=0.05)
+    assert min(sides) == pytest.approx(3.0, rel=0.15)

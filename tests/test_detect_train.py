@@ -48,3 +48,55 @@ def test_fine_tune_on_a_user_folder_exports_a_loadable_model(tmp_path: Path) -> 
     report = evaluate(data, out)
     assert report.overall["scenes"] == 2
     assert "torch" in sys.modules  # sanity: this test really ran the torch path
+
+
+def test_scratch_training_with_a_batch_process_records_its_architecture(tmp_path: Path) -> None:
+    import numpy as np
+
+    from railwatch.detect import load_model, read_info
+    from railwatch.detect.training import RailcarResNet, TrainConfig, load_network, train
+
+    out = tmp_path / "scratch.onnx"
+    info = train(
+        TrainConfig(
+            out=out,
+            epochs=1,
+            steps_per_epoch=3,
+            batch=2,
+            crop=128,
+            start="scratch",
+            simulated=3,
+            refresh_every=1,  # the batch process renders fresh scenes too
+            workers=1,
+            scene_size=256,
+            version="railcar-scratch-test",
+        ),
+        log=lambda _: None,
+    )
+    assert info.extra["training"]["arch"] == RailcarResNet.arch
+    assert read_info(out).extra["training"]["arch"] == RailcarResNet.arch
+    net = load_network(out.with_suffix(".weights.npz"))
+    assert isinstance(net, RailcarResNet)
+    maps = load_model(out).predict(np.zeros((1, 128, 128, 3), "uint8"))
+    assert len(maps) == 1
+
+
+def test_weights_without_an_architecture_load_as_the_separable_net(tmp_path: Path) -> None:
+    import numpy as np
+
+    from railwatch.detect.training import RailcarNet, load_network
+    from railwatch.errors import DetectionError
+
+    legacy = tmp_path / "legacy.weights.npz"
+    state = {k: v.numpy() for k, v in RailcarNet().state_dict().items()}
+    np.savez(legacy, **state)
+    assert isinstance(load_network(legacy), RailcarNet)
+
+    odd = tmp_path / "odd.weights.npz"
+    np.savez(odd, __arch__=np.array("transformer9000"), **state)
+    with pytest.raises(DetectionError, match="odd.weights.npz.*transformer9000"):
+        load_network(odd)
+    mismatched = tmp_path / "mismatched.weights.npz"
+    np.savez(mismatched, __arch__=np.array("res16"), **state)
+    with pytest.raises(DetectionError, match="do not fit"):
+        load_network(mismatched)

@@ -7,7 +7,6 @@ the same stretch and the same resampling in both.
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
@@ -18,20 +17,19 @@ from pyproj import CRS, Transformer
 from railwatch.errors import DetectionError, ImageryError
 
 
-def gsd_of(crs: Any, transform: Any, height: int = 0) -> float:
-    """Ground sample distance in metres of a grid (geographic grids: at the centre)."""
-    px = math.hypot(transform.a, transform.d)
-    py = math.hypot(transform.b, transform.e)
-    size = (px + py) / 2
+def gsd_of(crs: Any, transform: Any, width: int, height: int) -> float:
+    """Ground sample distance in metres: the geodesic size of the centre pixel.
+
+    The same figure ingest stores with an image, so a Web Mercator or a
+    geographic grid is scaled by what its pixels cover on the ground, not by
+    their nominal size.
+    """
+    from railwatch.imagery.metadata import pixel_size_m
+
     if crs is None:
         raise ImageryError("the image has no coordinate reference system; cannot tell its scale")
-    crs = CRS.from_user_input(crs)
-    if crs.is_geographic:
-        lat = transform.f + transform.e * height / 2
-        metres_per_degree = 111_320.0 * math.cos(math.radians(lat))
-        return float((px * metres_per_degree + py * 111_320.0) / 2)
-    factor = crs.axis_info[0].unit_conversion_factor if crs.axis_info else 1.0
-    return float(size * factor)
+    dx, dy = pixel_size_m(CRS.from_user_input(crs), transform, width, height)
+    return float((dx + dy) / 2)
 
 
 def stretch_limits(sample: np.ndarray, nodata: float | None = None) -> tuple[float, float]:
@@ -99,7 +97,7 @@ def read_rgb(path: str | Path) -> tuple[np.ndarray, Any, Any, float]:
         with rasterio.open(path) as src:
             data = src.read()
             nodata = src.nodata
-            gsd = gsd_of(src.crs, src.transform, src.height)
+            gsd = gsd_of(src.crs, src.transform, src.width, src.height)
             return to_rgb8(data, nodata=nodata), src.transform, src.crs, gsd
     except rasterio.errors.RasterioIOError as exc:
         raise ImageryError(f"{path}: cannot read image: {exc}") from exc

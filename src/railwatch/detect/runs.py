@@ -112,7 +112,7 @@ def site_region(
         poly.exterior.coords if poly.geom_type == "Polygon" else poly.convex_hull.exterior.coords
     ).T
     cols, rows = inverse * (xs, ys)
-    gsd = raster.gsd_of(src.crs, src.transform, src.height)
+    gsd = raster.gsd_of(src.crs, src.transform, src.width, src.height)
     pad = pad_m / gsd
     c0 = max(0, math.floor(cols.min() - pad))
     c1 = min(src.width, math.ceil(cols.max() + pad))
@@ -191,7 +191,7 @@ def detect_file(
     started = time.perf_counter()
     info = info_of(detector)
     with open_raster(path) as src:
-        gsd = raster.gsd_of(src.crs, src.transform, src.height)
+        gsd = raster.gsd_of(src.crs, src.transform, src.width, src.height)
         region = None
         if site_geometry is not None:
             region = site_region(src, site_geometry)
