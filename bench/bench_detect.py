@@ -43,6 +43,7 @@ def simulated_accuracy(n: int) -> None:
     report = evaluate(data)
     print(f"simulated dataset n={n} seed=424242 ({time.perf_counter() - start:.0f} s), IoU 0.5:")
     print(_line("overall", report.overall))
+    print(_line("visible cars (cloud-hidden ignored)", report.visible))
     for k, v in report.by_gsd.items():
         print(_line(f"GSD {k}", v))
     for k, v in report.by_condition.items():

@@ -32,6 +32,23 @@ def test_score_scene_matches_greedily_and_counts() -> None:
     assert m["per_class"]["tank"]["recall"] == 0.0
 
 
+def test_cars_under_cloud_are_dont_care_when_asked() -> None:
+    truth = [
+        {"corners": _box(50, 50), "class": "box"},
+        {"corners": _box(50, 80), "class": "tank", "occluded": True},
+        {"corners": _box(50, 110), "class": "flat", "occluded": True},
+    ]
+    dets = np.array([_box(50, 50), _box(50, 80), _box(200, 200)])
+    args = (truth, dets, np.array([0.9, 0.8, 0.7]), ["box", "tank", "open"])
+    strict = score_scene(*args, size=(300, 300))
+    assert (strict.n_truth, strict.n_detected, strict.matched) == (3, 3, 2)
+    visible = score_scene(*args, size=(300, 300), ignore_occluded=True)
+    # the hidden tank found anyway is neither a hit nor a false alarm; the unseen flat no miss
+    assert (visible.n_truth, visible.n_detected, visible.matched) == (1, 2, 1)
+    assert visible.counts_truth["tank"] == 0 and visible.counts_detected["tank"] == 0
+    assert visible.counts_detected["open"] == 1  # a real false alarm stays one
+
+
 def test_margin_drops_edge_cars() -> None:
     truth = [
         {"corners": _box(20, 100), "class": "railcar"},
@@ -109,6 +126,7 @@ def test_cli_evaluate_json(tmp_path: Path, cli, monkeypatch) -> None:
     monkeypatch.setattr(runs, "load_model", lambda *a, **k: BrightBoxDetector())
     doc = cli.json("evaluate", "--data", str(_dataset(tmp_path)), "--scenes")
     assert doc["overall"]["recall"] == 1.0 and len(doc["scenes"]) == 2
+    assert doc["visible"]["truth"] == doc["overall"]["truth"]  # no cloud in these scenes
     assert doc["model_version"] == "fake-1"
 
 

@@ -163,6 +163,8 @@ def evaluate(
         return
     table = Table("subset", "scenes", "truth", "P", "R", "F1", "class acc", "count MAE")
     rows = [("overall", report.overall)]
+    if report.visible.get("truth", 0) != report.overall.get("truth", 0):
+        rows.append(("visible cars (cloud-hidden ignored)", report.visible))
     rows += [(f"GSD {k} m", v) for k, v in report.by_gsd.items()]
     rows += list(report.by_condition.items())
     for name, m in rows:

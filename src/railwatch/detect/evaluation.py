@@ -63,6 +63,7 @@ def _coco_labels(doc: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
                 "corners": pts,
                 "class": str(names.get(ann.get("category_id"), "other")),
                 "tarped": bool(attrs.get("tarped", False)),
+                "occluded": bool(attrs.get("occluded", False)),
             }
         )
     return out
@@ -198,6 +199,8 @@ class EvalReport:
     by_condition: dict[str, dict[str, Any]]
     scenes: list[SceneScore]
     margin_px: float = 0.0
+    #: The same figures with cars under cloud as don't-care (see ``score_scene``).
+    visible: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self, with_scenes: bool = False) -> dict[str, Any]:
         doc = {
@@ -206,6 +209,7 @@ class EvalReport:
             "iou": 0.5,
             "margin_px": self.margin_px,
             "overall": self.overall,
+            "visible": self.visible,
             "by_gsd": self.by_gsd,
             "by_condition": self.by_condition,
         }
@@ -258,10 +262,17 @@ def score_scene(
     image: str = "",
     gsd: float = 0.0,
     tags: tuple[str, ...] = (),
+    ignore_occluded: bool = False,
 ) -> SceneScore:
-    """Match detections to truth in one scene (pixel corners), greedily by score."""
+    """Match detections to truth in one scene (pixel corners), greedily by score.
+
+    With ``ignore_occluded``, cars labelled ``occluded`` (under cloud: nobody can
+    count them from this image) are "don't care": they count neither as misses
+    nor, when a detection lands on one, as hits or false alarms.
+    """
     t_corners = np.array([t["corners"] for t in truth], dtype=float).reshape(-1, 4, 2)
     t_classes = [t["class"] for t in truth]
+    t_ignored = np.array([ignore_occluded and bool(t.get("occluded")) for t in truth], bool)
     d_corners = np.asarray(det_corners, dtype=float).reshape(-1, 4, 2)
     d_scores = np.asarray(det_scores, dtype=float)
     if margin_px > 0:
@@ -275,11 +286,13 @@ def score_scene(
 
         tk, dk = inner(t_corners), inner(d_corners)
         t_corners, t_classes = t_corners[tk], [c for c, k in zip(t_classes, tk, strict=True) if k]
+        t_ignored = t_ignored[tk]
         d_corners, d_scores = d_corners[dk], d_scores[dk]
         det_classes = [c for c, k in zip(det_classes, dk, strict=True) if k]
     agnostic = any(c not in CLASSES for c in t_classes)
     ious = geometry.iou_matrix(d_corners, t_corners)
     taken = np.zeros(len(t_corners), bool)
+    dropped = np.zeros(len(d_corners), bool)  # detections of don't-care cars
     matched = correct = 0
     per_tp = dict.fromkeys(CLASSES, 0)
     for i in np.argsort(-d_scores, kind="stable"):
@@ -289,16 +302,21 @@ def score_scene(
         j = int(np.argmax(cand))
         if cand[j] >= iou:
             taken[j] = True
+            if t_ignored[j]:
+                dropped[i] = True
+                continue
             matched += 1
             if det_classes[i] == t_classes[j]:
                 correct += 1
                 per_tp[t_classes[j]] += 1
+    t_classes = [c for c, ign in zip(t_classes, t_ignored, strict=True) if not ign]
+    det_classes = [c for c, d in zip(det_classes, dropped, strict=True) if not d]
     counts_t = {c: t_classes.count(c) for c in CLASSES}
     counts_d = {c: det_classes.count(c) for c in CLASSES}
     return SceneScore(
         image=image,
-        n_truth=len(t_corners),
-        n_detected=len(d_corners),
+        n_truth=len(t_classes),
+        n_detected=len(det_classes),
         matched=matched,
         class_correct=correct,
         counts_truth=counts_t,
@@ -333,7 +351,7 @@ def evaluate(
 
     detector = as_detector(model)
     samples = find_samples(data_dir)[:limit]
-    scores = []
+    scores, visible = [], []
     for k, sample in enumerate(samples):
         result = detect_file(sample.image, detector)
         from railwatch.detect.runs import open_raster
@@ -342,19 +360,21 @@ def evaluate(
             transform, crs, size = src.transform, src.crs, (src.height, src.width)
         truth = sample.labels(transform, crs)
         corners = np.array([d.polygon_px[:4] for d in result.detections], float).reshape(-1, 4, 2)
-        scores.append(
-            score_scene(
-                truth,
-                corners,
-                np.array([d.score for d in result.detections]),
-                [d.railcar_class for d in result.detections],
-                size=size,
-                margin_px=margin_px,
-                image=str(sample.image),
-                gsd=float(sample.meta.get("gsd", result.gsd)),
-                tags=_tags(sample.meta),
+        for ignore, into in ((False, scores), (True, visible)):
+            into.append(
+                score_scene(
+                    truth,
+                    corners,
+                    np.array([d.score for d in result.detections]),
+                    [d.railcar_class for d in result.detections],
+                    size=size,
+                    margin_px=margin_px,
+                    image=str(sample.image),
+                    gsd=float(sample.meta.get("gsd", result.gsd)),
+                    tags=_tags(sample.meta),
+                    ignore_occluded=ignore,
+                )
             )
-        )
         if progress is not None:
             progress(str(sample.image), k + 1, len(samples))
     by_gsd = {}
@@ -378,4 +398,5 @@ def evaluate(
         by_condition=by_condition,
         scenes=scores,
         margin_px=margin_px,
+        visible=summarize(visible),
     )

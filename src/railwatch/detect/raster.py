@@ -106,9 +106,10 @@ def read_rgb(path: str | Path) -> tuple[np.ndarray, Any, Any, float]:
 def labels_px(geojson_path: str | Path, transform: Any, crs: Any) -> list[dict[str, Any]]:
     """Labelled railcars of a ``labels.geojson`` (EPSG:4326 polygons) in the image's pixel grid.
 
-    Returns dicts with ``corners`` ((4, 2) float, x = column, y = row), ``class``
-    and ``tarped``. A polygon with more than four corners is replaced by its
-    minimum rotated rectangle, so hand-drawn outlines from QGIS work too.
+    Returns dicts with ``corners`` ((4, 2) float, x = column, y = row), ``class``,
+    ``tarped`` and ``occluded`` (under cloud). A polygon with more than four corners
+    is replaced by its minimum rotated rectangle, so hand-drawn outlines from QGIS
+    work too.
     """
     from shapely.geometry import shape
 
@@ -141,6 +142,7 @@ def labels_px(geojson_path: str | Path, transform: Any, crs: Any) -> list[dict[s
                 "corners": corners,
                 "class": str(props.get("class", props.get("railcar_class", "other"))),
                 "tarped": bool(props.get("tarped", False)),
+                "occluded": bool(props.get("occluded", False)),
             }
         )
     return out
