@@ -187,6 +187,25 @@ def test_second_add_is_already_stored(sited, tmp_path, db_path):
     assert [i["id"] for i in listed] == [1]
 
 
+def test_same_file_added_by_another_process_meanwhile_is_already_stored(
+    sited, tmp_path, db_path, monkeypatch
+):
+    """Two `images add` of one file racing: the loser reads "already stored", not a DB error."""
+    from railwatch.store import images as image_rows
+
+    path = write_tif(tmp_path / "raced.tif", tags={"TIFFTAG_DATETIME": "2023:10:05 02:13:00"})
+    assert add(sited, path)[0]["action"] == "added"  # the other process, already committed
+    real_find, calls = image_rows.find, []
+
+    def find_before_the_other_commit(*args, **kwargs):
+        calls.append(1)
+        return None if len(calls) == 1 else real_find(*args, **kwargs)
+
+    monkeypatch.setattr(image_rows, "find", find_before_the_other_commit)
+    assert add(sited, path)[0]["action"] == "already stored"
+    assert len(calls) == 2 and table_counts(db_path)["images"] == 1
+
+
 def test_several_files_list_in_time_order(sited, tmp_path):
     paths = []
     for i, day in enumerate(["2023-10-05", "2019-06-01", "2021-03-15"]):

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from shapely.geometry import shape
+from sqlalchemy.exc import IntegrityError
 
-from railwatch.errors import ImageryError, InputError
+from railwatch.errors import ImageryError, InputError, StoreError
 from railwatch.imagery import metadata
 from railwatch.imagery import sidecar as sidecars
 from railwatch.imagery.source import FORMATS, RasterSource, open_source
@@ -280,15 +281,26 @@ def ingest(
         )
         if progress is not None:
             progress(i, len(paths), Path(p))
-    done: list[tuple[Image, str]] = []
-    with store.transaction() as session:
-        for image, meta in described:
-            known = image_rows.find(session, site, image.sha256)
-            if known is not None:
-                done.append((known, "already stored"))
-            else:
-                done.append((image_rows.add(session, image, meta), "added"))
-    return done
+    # Another process adding the same file between our look-up and our insert makes
+    # the unique (site, sha256) key refuse the insert; the whole transaction is
+    # rolled back and tried once more, when the look-up finds the other's row.
+    for attempt in (1, 2):
+        done: list[tuple[Image, str]] = []
+        try:
+            with store.transaction() as session:
+                for image, meta in described:
+                    known = image_rows.find(session, site, image.sha256)
+                    if known is not None:
+                        done.append((known, "already stored"))
+                    else:
+                        done.append((image_rows.add(session, image, meta), "added"))
+            return done
+        except IntegrityError as exc:
+            if attempt == 2:
+                raise StoreError(
+                    f"{described[len(done)][0].path}: the store refused the image: {exc.orig}"
+                ) from exc
+    raise AssertionError("unreachable")
 
 
 def list_images(store: Store, *, site: str | None = None) -> list[Image]:
