@@ -48,7 +48,7 @@ except ImportError as exc:  # pragma: no cover - depends on the extra
 MODEL_GSD = 0.5
 STRIDE = 4
 MODEL_NAME = "railcar-centernet"
-MODEL_SERIES = "0.1"
+MODEL_SERIES = "0.2"
 #: Simulator seeds used for training start here, far from evaluation seeds.
 TRAIN_SEED_BASE = 1_000_000
 SHIPPED_WEIGHTS = MODELS_DIR / "railcar.weights.npz"
