@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -262,7 +262,9 @@ def test_html_carries_every_section(rendered):
     for label in ("railcar count", "prior maximum", "date of the imagery", "called unprecedented",
                   "cargo hidden"):  # fmt: skip
         assert label in press, label
-    assert "tarped railcars detected" in press
+    # tarps are counted on the peak date only (12 of its 45 cars; the base date has 3 more)
+    assert "12 tarped railcars detected on that date" in press
+    assert "12 railcars seen on the peak date are under tarps" in html
 
 
 def test_pdf_has_pages(rendered):
@@ -318,3 +320,18 @@ def test_bad_requests_are_refused(tmp_path):
             report.write(store, "nowhere", tmp_path)
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(("spread", "flagged"), [(0, False), (6, False), (20, True)])
+def test_round_press_figures_beside_a_count_are_no_disagreement(spread, flagged) -> None:
+    """76 detected and "about 73" / "at least 70" in the press agree; 76 against 56 does not."""
+    from types import SimpleNamespace
+
+    from railwatch.report.model import _row
+
+    r = SimpleNamespace(
+        date=date(2023, 10, 5), value=76, method="detector", source="x.tif", level="unprecedented",
+        ratio_to_max=3.2, robust_z=9.0, spread=spread, candidates=(),
+        baseline=SimpleNamespace(n=0, max=None, median=None),
+    )  # fmt: skip
+    assert _row(r, {}, "freight").disagreement is flagged

@@ -315,7 +315,7 @@ def caveats(
         if fr:
             parts = []
             if tarped_detections:
-                parts.append(f"{tarped_detections} wagons détectés sont bâchés")
+                parts.append(f"{tarped_detections} wagons détectés à la date du pic sont bâchés")
             if tarp_claimed:
                 parts.append("la presse fait état de bâches")
             out.append(
@@ -324,7 +324,7 @@ def caveats(
         else:
             parts = []
             if tarped_detections:
-                parts.append(f"{tarped_detections} detected railcars are under tarps")
+                parts.append(f"{tarped_detections} railcars seen on the peak date are under tarps")
             if tarp_claimed:
                 parts.append("the press reports tarps")
             out.append("Cargo under tarps cannot be identified (" + "; ".join(parts) + ").")

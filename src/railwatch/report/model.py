@@ -275,8 +275,13 @@ def build(
         ModelInfo(version=v) for v in sorted(model_versions - {m.version for m in model_infos})
     )
     wanted = railcars.members(railcar_class)
+    # Tarps are a caveat about the peak: count them on the peak date's imagery only.
+    peak_images = {i.id for i in image_infos if peak is not None and i.day == peak.day}
     tarped = sum(
-        1 for ds in detections.values() for d in ds if d["tarped"] and d["railcar_class"] in wanted
+        1
+        for image_id in peak_images
+        for d in detections.get(image_id, ())
+        if d["tarped"] and d["railcar_class"] in wanted
     )
     # A claimed "prior maximum" is about the time before the rise, so it is set
     # against the baseline of the onset date (or of the peak, when there is no rise).
@@ -370,7 +375,8 @@ def _row(r: Any, by_id: dict[int | None, Observation], railcar_class: str) -> Ro
         ratio_to_prior_max=r.ratio_to_max,
         robust_z=r.robust_z,
         candidates=len(r.candidates),
-        disagreement=r.spread > 0,
+        # Round press figures ("about 73") are no disagreement: the cross-check's tolerance.
+        disagreement=r.spread > max(2.0, 0.1 * r.value),
     )
 
 
