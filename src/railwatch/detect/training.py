@@ -95,23 +95,29 @@ class Residual(nn.Module):
         return F.relu(x + self.b(self.a(x)))
 
 
-def _init_head(head: nn.Sequential) -> None:
-    with torch.no_grad():
-        head[-1].bias.zero_()
-        head[-1].bias[CH_HEAT] = -2.2  # CenterNet's prior: few cells hold a centre
+class _Pyramid(nn.Module):
+    """Encoder at strides 4, 8 and 16, decoded back to stride 4, with the CenterNet head.
+
+    Subclasses build ``stem``, ``e4``, ``e8``, ``e16``, ``lat16``, ``d8``, ``lat8``,
+    ``d4`` and ``head``, then call ``_init_head``; the data flow is the same for all.
+    """
+
+    def _init_head(self) -> None:
+        with torch.no_grad():
+            self.head[-1].bias.zero_()
+            self.head[-1].bias[CH_HEAT] = -2.2  # CenterNet's prior: few cells hold a centre
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = (x / 255.0 - 0.45) / 0.25
+        f4 = self.e4(self.stem(x))
+        f8 = self.e8(f4)
+        f16 = self.e16(f8)
+        u8 = self.d8(F.interpolate(self.lat16(f16), size=f8.shape[-2:], mode="nearest") + f8)
+        u4 = self.d4(F.interpolate(self.lat8(u8), size=f4.shape[-2:], mode="nearest") + f4)
+        return self.head(u4)
 
 
-def _forward_fpn(net: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    x = (x / 255.0 - 0.45) / 0.25
-    f4 = net.e4(net.stem(x))
-    f8 = net.e8(f4)
-    f16 = net.e16(f8)
-    u8 = net.d8(F.interpolate(net.lat16(f16), size=f8.shape[-2:], mode="nearest") + f8)
-    u4 = net.d4(F.interpolate(net.lat8(u8), size=f4.shape[-2:], mode="nearest") + f4)
-    return net.head(u4)
-
-
-class RailcarNet(nn.Module):
+class RailcarNet(_Pyramid):
     """The first shipped network: depthwise-separable encoder–decoder (~0.09 M parameters)."""
 
     arch = "sep32"
@@ -130,13 +136,10 @@ class RailcarNet(nn.Module):
         self.lat8 = nn.Conv2d(w2, w1, 1)
         self.d4 = nn.Sequential(Separable(w1, w1), Separable(w1, w1, d=2))
         self.head = nn.Sequential(ConvBN(w1, 48, 3), nn.Conv2d(48, N_CHANNELS, 1))
-        _init_head(self.head)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _forward_fpn(self, x)
+        self._init_head()
 
 
-class RailcarResNet(nn.Module):
+class RailcarResNet(_Pyramid):
     """Dense residual encoder–decoder with CenterNet heads at stride 4 (~0.6 M parameters).
 
     Telling a tank from an open wagon, or a car from its own shadow, needs more
@@ -158,10 +161,7 @@ class RailcarResNet(nn.Module):
         self.lat8 = nn.Conv2d(c, b, 1)
         self.d4 = ConvBN(b, b, 3)
         self.head = nn.Sequential(ConvBN(b, 48, 3), nn.Conv2d(48, N_CHANNELS, 1))
-        _init_head(self.head)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return _forward_fpn(self, x)
+        self._init_head()
 
 
 ARCHITECTURES: dict[str, type[nn.Module]] = {
