@@ -284,23 +284,34 @@ def ingest(
     # Another process adding the same file between our look-up and our insert makes
     # the unique (site, sha256) key refuse the insert; the whole transaction is
     # rolled back and tried once more, when the look-up finds the other's row.
-    for attempt in (1, 2):
-        done: list[tuple[Image, str]] = []
-        try:
-            with store.transaction() as session:
-                for image, meta in described:
-                    known = image_rows.find(session, site, image.sha256)
-                    if known is not None:
-                        done.append((known, "already stored"))
-                    else:
-                        done.append((image_rows.add(session, image, meta), "added"))
-            return done
-        except IntegrityError as exc:
-            if attempt == 2:
-                raise StoreError(
-                    f"{described[len(done)][0].path}: the store refused the image: {exc.orig}"
-                ) from exc
-    raise AssertionError("unreachable")
+    done: list[tuple[Image, str]] = []
+    try:
+        return _store_described(store, site, described, done)
+    except IntegrityError:
+        pass
+    try:
+        return _store_described(store, site, described, done)
+    except IntegrityError as exc:
+        path = described[len(done)][0].path
+        raise StoreError(f"{path}: the store refused the image: {exc.orig}") from exc
+
+
+def _store_described(
+    store: Store,
+    site: str,
+    described: list[tuple[Image, dict[str, Any]]],
+    done: list[tuple[Image, str]],
+) -> list[tuple[Image, str]]:
+    """Add what is not stored yet, in one transaction; ``done`` grows as it goes."""
+    done.clear()
+    with store.transaction() as session:
+        for image, meta in described:
+            known = image_rows.find(session, site, image.sha256)
+            if known is not None:
+                done.append((known, "already stored"))
+            else:
+                done.append((image_rows.add(session, image, meta), "added"))
+    return done
 
 
 def list_images(store: Store, *, site: str | None = None) -> list[Image]:
