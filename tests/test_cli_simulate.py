@@ -35,6 +35,8 @@ def test_dataset_command_writes_a_manifest(tmp_path):
     manifest = json.loads((out / "manifest.json").read_text())
     assert [s["id"] for s in manifest["scenes"]] == ["000000", "000001"]
     assert all(0.4 <= s["gsd"] <= 0.6 for s in manifest["scenes"])
+    # The solar elevation lets `evaluate` report the low-sun condition on its own.
+    assert all(8.0 <= s["sun_elevation"] <= 75.0 for s in manifest["scenes"])
 
 
 def test_bad_values_are_one_line_errors(tmp_path):

@@ -101,6 +101,7 @@ def _dataset(tmp_path: Path) -> Path:
                 "season": "winter" if k else "summer",
                 "haze": 0.5 if k else 0.0,
                 "tarp_fraction": 0.0,
+                "sun_elevation": 21.5 if k else 48.0,
                 "n_cars": len(anns),
             }
         )
@@ -116,7 +117,8 @@ def test_evaluate_dataset_folder(tmp_path: Path) -> None:
     assert o["count_mae"] == 0.5
     assert set(report.by_gsd) == {"0.3-0.5", "0.7-1.0"}
     assert report.by_gsd["0.3-0.5"]["f1"] == 1.0
-    assert set(report.by_condition) >= {"winter", "haze", "clear"}
+    assert set(report.by_condition) >= {"winter", "haze", "low_sun", "clear"}
+    assert report.by_condition["low_sun"]["scenes"] == 1
     assert report.count_sigma()["tank"] == pytest.approx(np.sqrt(0.5), abs=1e-3)
 
 

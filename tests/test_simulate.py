@@ -162,6 +162,9 @@ def test_random_spec_covers_the_training_distribution():
     gsds = [s.gsd for s in specs]
     assert 0.3 <= min(gsds) < 0.4 and 0.9 < max(gsds) <= 1.0
     assert {s.season for s in specs} == {"summer", "winter"}
+    # Low winter sun without snow (the scenario's November dates) must be in the training data.
+    snowless_winter = [s for s in specs if s.season == "summer" and s.acquired.month in (11, 12, 1)]
+    assert len(snowless_winter) > 30
     assert any(s.clouds for s in specs) and not all(s.clouds for s in specs)
     assert max(s.n_cars for s in specs) <= 120 and min(s.n_cars for s in specs) == 0
     assert len({s.seed for s in specs}) == 300

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,9 @@ from railwatch.errors import InputError
 from railwatch.railcars import CLASSES
 
 GSD_BANDS = ((0.3, 0.5), (0.5, 0.7), (0.7, 1.0))
+#: Below this solar elevation (degrees) a car's shadow reaches over twice its height (~9 m)
+#: beside it, a dark band wider than the car itself that a detector can mistake for one.
+LOW_SUN_DEG = 25.0
 
 
 @dataclass
@@ -247,6 +250,8 @@ def _tags(meta: dict[str, Any]) -> tuple[str, ...]:
         tags.append("cloud")
     if float(meta.get("off_nadir", 0) or 0) > 15:
         tags.append("off_nadir")
+    if float(meta.get("sun_elevation", 90) or 90) < LOW_SUN_DEG:
+        tags.append("low_sun")
     return tuple(tags)
 
 
@@ -328,6 +333,64 @@ def score_scene(
     )
 
 
+@dataclass
+class Detected:
+    """One labelled image and what the detector found in it, in pixel corners."""
+
+    sample: Sample
+    truth: list[dict[str, Any]]
+    corners: np.ndarray  # (n, 4, 2)
+    scores: np.ndarray  # (n,)
+    classes: list[str]
+    size: tuple[int, int]  # (height, width)
+    gsd: float
+
+    def score(
+        self, *, margin_px: float = 0.0, ignore_occluded: bool = False, min_score: float = 0.0
+    ) -> SceneScore:
+        """Score this image, optionally keeping only detections at or above ``min_score``."""
+        keep = self.scores >= min_score
+        return score_scene(
+            self.truth,
+            self.corners[keep],
+            self.scores[keep],
+            [c for c, k in zip(self.classes, keep, strict=True) if k],
+            size=self.size,
+            margin_px=margin_px,
+            image=str(self.sample.image),
+            gsd=self.gsd,
+            tags=_tags(self.sample.meta),
+            ignore_occluded=ignore_occluded,
+        )
+
+
+def detect_samples(
+    samples: list[Sample],
+    detector: Detector,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Iterator[Detected]:
+    """Run the detector over labelled images, one at a time (memory stays flat)."""
+    from railwatch.detect.runs import detect_file, open_raster
+
+    for k, sample in enumerate(samples):
+        result = detect_file(sample.image, detector)
+        with open_raster(sample.image) as src:
+            transform, crs, size = src.transform, src.crs, (src.height, src.width)
+        yield Detected(
+            sample=sample,
+            truth=sample.labels(transform, crs),
+            corners=np.array([d.polygon_px[:4] for d in result.detections], float).reshape(
+                -1, 4, 2
+            ),
+            scores=np.array([d.score for d in result.detections], float),
+            classes=[d.railcar_class for d in result.detections],
+            size=size,
+            gsd=float(sample.meta.get("gsd", result.gsd)),
+        )
+        if progress is not None:
+            progress(str(sample.image), k + 1, len(samples))
+
+
 def evaluate(
     data_dir: str | Path,
     model: Detector | str | Path | None = None,
@@ -347,43 +410,20 @@ def evaluate(
     Raises:
         InputError: no labelled images in the folder.
     """
-    from railwatch.detect.runs import as_detector, detect_file
+    from railwatch.detect.runs import as_detector
 
     detector = as_detector(model)
-    samples = find_samples(data_dir)[:limit]
     scores, visible = [], []
-    for k, sample in enumerate(samples):
-        result = detect_file(sample.image, detector)
-        from railwatch.detect.runs import open_raster
-
-        with open_raster(sample.image) as src:
-            transform, crs, size = src.transform, src.crs, (src.height, src.width)
-        truth = sample.labels(transform, crs)
-        corners = np.array([d.polygon_px[:4] for d in result.detections], float).reshape(-1, 4, 2)
-        for ignore, into in ((False, scores), (True, visible)):
-            into.append(
-                score_scene(
-                    truth,
-                    corners,
-                    np.array([d.score for d in result.detections]),
-                    [d.railcar_class for d in result.detections],
-                    size=size,
-                    margin_px=margin_px,
-                    image=str(sample.image),
-                    gsd=float(sample.meta.get("gsd", result.gsd)),
-                    tags=_tags(sample.meta),
-                    ignore_occluded=ignore,
-                )
-            )
-        if progress is not None:
-            progress(str(sample.image), k + 1, len(samples))
+    for found in detect_samples(find_samples(data_dir)[:limit], detector, progress):
+        scores.append(found.score(margin_px=margin_px))
+        visible.append(found.score(margin_px=margin_px, ignore_occluded=True))
     by_gsd = {}
     for lo, hi in GSD_BANDS:
         band = [s for s in scores if lo <= s.gsd < hi or (hi == 1.0 and math.isclose(s.gsd, hi))]
         if band:
             by_gsd[f"{lo:.1f}-{hi:.1f}"] = summarize(band)
     by_condition = {}
-    for tag in ("winter", "haze", "tarps", "cloud", "off_nadir"):
+    for tag in ("winter", "haze", "tarps", "cloud", "off_nadir", "low_sun"):
         sub = [s for s in scores if tag in s.tags]
         if sub:
             by_condition[tag] = summarize(sub)

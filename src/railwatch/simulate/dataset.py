@@ -93,6 +93,7 @@ def _render_one(job: tuple[SceneSpec, str]) -> dict[str, Any]:
         "counts": scene.counts(),
         "cloud_fraction": scene.cloud_fraction,
         "acquired_at": scene.acquired.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "sun_elevation": round(float(scene.sun_elevation), 1),
     }
 
 
@@ -111,6 +112,7 @@ def _entry(i: int, spec: SceneSpec, res: dict[str, Any], size) -> dict[str, Any]
         "cloud_fraction": res["cloud_fraction"],
         "jpeg_quality": spec.jpeg_quality,
         "acquired_at": res["acquired_at"],
+        "sun_elevation": res["sun_elevation"],
         "width": size[0],
         "height": size[1],
         "n_cars": res["n_cars"],

@@ -173,7 +173,9 @@ def random_spec(
     # Yards run every way in training, not only the site's own bearing.
     bearing = round(float(rng.uniform(-90.0, 90.0)), 2)
     offset = (round(float(rng.uniform(-300, 300)), 1), round(float(rng.uniform(-200, 200)), 1))
-    month = int(rng.choice([11, 12, 1, 2, 3])) if winter else int(rng.integers(4, 11))
+    # Snow needs a winter month, but a winter month need not bring snow: dry, snowless
+    # winters are common on the Tumen, and their low sun throws car-length shadows.
+    month = int(rng.choice([11, 12, 1, 2, 3])) if winter else int(rng.integers(1, 13))
     year = int(rng.integers(2018, 2024))
     acquired = datetime(year, month, int(rng.integers(1, 29)), tzinfo=UTC) + timedelta(
         hours=1, minutes=int(rng.integers(30, 150))
