@@ -269,3 +269,47 @@ def models_use(
     say(f"active model: {done['version']}")
     if as_json:
         emit_json(done)
+
+
+@models_app.command("calibrate")
+def models_calibrate(
+    model: Annotated[
+        Path, typer.Argument(help="ONNX model file (its .json sidecar is rewritten).")
+    ],
+    data: Annotated[
+        Path,
+        typer.Option("--data", help="Labelled calibration folder, apart from training and test."),
+    ],
+    limit: Annotated[int | None, typer.Option("--limit", help="Use only N images.")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print the choice; leave the model as it is.")
+    ] = False,
+    db: DbOption = DEFAULT_DB_VALUE,  # accepted for symmetry; calibration never touches the store
+    as_json: JsonOption = False,
+) -> None:
+    """Choose the model's score threshold and count uncertainty on labelled images."""
+    from railwatch.detect import calibration
+
+    with progress(transient=True) as bar:
+        task = bar.add_task("calibrating", total=None)
+        cal = calibration.calibrate(data, model, limit=limit, progress=_progress_cb(bar, task))
+    if not dry_run:
+        calibration.apply_calibration(model, cal)
+    if as_json:
+        emit_json({"model": str(model), "written": not dry_run, **cal.to_dict()})
+        return
+    table = Table("threshold", "P", "R", "F1", "class acc", "count MAE", "bias")
+    for r in cal.rows:
+        mark = " *" if r["threshold"] == cal.threshold else ""
+        table.add_row(
+            f"{r['threshold']:.2f}{mark}",
+            f"{r['precision']:.3f}",
+            f"{r['recall']:.3f}",
+            f"{r['f1']:.3f}",
+            f"{r['class_accuracy']:.3f}",
+            f"{r['count_mae']:.2f}",
+            f"{r['count_bias']:+.2f}",
+        )
+    out.print(table)
+    verb = "would set" if dry_run else "set"
+    say(f"{verb} score threshold {cal.threshold:.2f} on {cal.scenes} images ({cal.data})")

@@ -1,0 +1,127 @@
+"""Choosing a model's score threshold, and its counting uncertainty, on labelled images.
+
+A network's scores only become counts through a threshold, and the best one
+moves with every training run and with every site a model is fine-tuned for.
+So the threshold is picked on a labelled calibration folder that is neither
+training nor evaluation data, by one written rule: the threshold that
+maximises ``F1 - 0.01 x count MAE``. F1 keeps boxes honest, and the small count
+term breaks near-ties towards the threshold whose counts are right, which is
+what the analysis consumes. At the chosen threshold the per-class count error
+per scene becomes the model's ``count_sigma``, the uncertainty every detector
+observation carries into the analysis.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from railwatch.detect.evaluation import detect_samples, find_samples, summarize
+from railwatch.detect.model import MODELS_DIR, ModelInfo, OnnxDetector, read_info, sidecar_of
+from railwatch.errors import InputError
+
+#: Thresholds tried, low to high; ties go to the lowest.
+THRESHOLD_GRID: tuple[float, ...] = tuple(round(0.20 + 0.05 * i, 2) for i in range(11))
+#: Weight of the count error (cars per scene) against F1 in the rule above.
+COUNT_WEIGHT = 0.01
+#: count_sigma never goes below half a car: even a perfect calibration set is finite.
+MIN_SIGMA = 0.5
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The chosen threshold, the figures behind the choice, and the counting uncertainty."""
+
+    data: str
+    scenes: int
+    threshold: float
+    rows: tuple[dict[str, float], ...]  # one per threshold tried
+    count_sigma: dict[str, float]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "data": self.data,
+            "scenes": self.scenes,
+            "rule": f"maximise F1 - {COUNT_WEIGHT} x count MAE over {list(THRESHOLD_GRID)}",
+            "threshold": self.threshold,
+            "rows": list(self.rows),
+            "count_sigma": self.count_sigma,
+        }
+
+
+def calibrate(
+    data_dir: str | Path,
+    model_path: str | Path,
+    *,
+    limit: int | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> Calibration:
+    """Detect once at the lowest threshold of the grid, then score every threshold.
+
+    Raises:
+        InputError: no labelled images in ``data_dir``.
+        DetectionError: the model cannot be loaded.
+    """
+    info = read_info(model_path)
+    detector = OnnxDetector(model_path, replace(info, score_threshold=min(THRESHOLD_GRID)))
+    found = list(detect_samples(find_samples(data_dir)[:limit], detector, progress))
+    rows: list[dict[str, float]] = []
+    best: tuple[float, float] | None = None
+    summaries = {}
+    for thr in THRESHOLD_GRID:
+        m = summarize([f.score(min_score=thr) for f in found])
+        summaries[thr] = m
+        rows.append(
+            {
+                "threshold": thr,
+                **{k: m[k] for k in ("precision", "recall", "f1", "count_mae", "count_bias")},
+                "class_accuracy": m.get("class_accuracy", 0.0),
+            }
+        )
+        key = m["f1"] - COUNT_WEIGHT * m["count_mae"]
+        if best is None or key > best[0]:
+            best = (key, thr)
+    assert best is not None
+    chosen = best[1]
+    per_class = summaries[chosen].get("per_class", {})
+    return Calibration(
+        data=str(data_dir),
+        scenes=len(found),
+        threshold=chosen,
+        rows=tuple(rows),
+        count_sigma={c: round(max(MIN_SIGMA, v["count_rmse"]), 3) for c, v in per_class.items()},
+    )
+
+
+def apply_calibration(model_path: str | Path, cal: Calibration) -> ModelInfo:
+    """Write the threshold and count_sigma into the model's metadata sidecar.
+
+    The shipped model inside the package is never rewritten in place: copy it
+    (with its ``.json``) and calibrate the copy.
+
+    Raises:
+        InputError: the model is the packaged one.
+    """
+    path = Path(model_path)
+    if path.resolve().parent == MODELS_DIR.resolve():
+        raise InputError(
+            f"{path}: the packaged model is not rewritten in place; copy it with its .json "
+            "sidecar and calibrate the copy"
+        )
+    info = read_info(path)
+    extra = dict(info.extra)
+    extra["calibration"] = {
+        **{k: v for k, v in cal.to_dict().items() if k != "rows"},
+        "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+    info = replace(info, score_threshold=cal.threshold, count_sigma=cal.count_sigma, extra=extra)
+    # The sidecar is what read_info trusts first; write it whole, then swap it in.
+    side = sidecar_of(path)
+    tmp = side.with_name(side.name + ".tmp")
+    tmp.write_text(json.dumps(info.to_dict(), indent=2) + "\n", encoding="utf-8")
+    tmp.replace(side)
+    return info

@@ -1,0 +1,85 @@
+"""Choosing the score threshold on labelled images: the rule, its bookkeeping, the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from railwatch.detect import SHIPPED_MODEL, evaluate, read_info
+from railwatch.detect.calibration import (
+    COUNT_WEIGHT,
+    THRESHOLD_GRID,
+    apply_calibration,
+    calibrate,
+)
+from railwatch.errors import InputError
+from railwatch.railcars import CLASSES
+
+
+@pytest.fixture(scope="module")
+def cal_dir(tmp_path_factory) -> Path:
+    from railwatch.simulate.dataset import make_dataset
+
+    out = tmp_path_factory.mktemp("cal")
+    make_dataset(out, 3, seed=91, gsd_range=(0.4, 0.6), size=(384, 384), workers=1)
+    return out
+
+
+@pytest.fixture
+def model_copy(tmp_path: Path) -> Path:
+    """The shipped model with a threshold so high that it finds almost nothing."""
+    dst = tmp_path / "mine.onnx"
+    shutil.copy(SHIPPED_MODEL, dst)
+    doc = json.loads(SHIPPED_MODEL.with_suffix(".json").read_text())
+    doc["score_threshold"] = 0.97
+    dst.with_suffix(".json").write_text(json.dumps(doc))
+    return dst
+
+
+def test_calibration_picks_the_rule_s_best_threshold(cal_dir: Path, model_copy: Path) -> None:
+    before = evaluate(cal_dir, model_copy).overall
+    cal = calibrate(cal_dir, model_copy)
+    assert cal.scenes == 3 and [r["threshold"] for r in cal.rows] == list(THRESHOLD_GRID)
+    # Recall cannot rise with the threshold; the chosen one is the rule's maximum.
+    recalls = [r["recall"] for r in cal.rows]
+    assert recalls == sorted(recalls, reverse=True)
+    keys = {r["threshold"]: r["f1"] - COUNT_WEIGHT * r["count_mae"] for r in cal.rows}
+    assert keys[cal.threshold] == max(keys.values())
+    assert set(cal.count_sigma) == set(CLASSES) and min(cal.count_sigma.values()) >= 0.5
+
+    info = apply_calibration(model_copy, cal)
+    assert read_info(model_copy).score_threshold == cal.threshold == info.score_threshold
+    assert read_info(model_copy).extra["calibration"]["scenes"] == 3
+    # Running at the chosen threshold gives the figures calibration predicted for it,
+    # and they beat the absurd threshold the copy started with.
+    after = evaluate(cal_dir, model_copy).overall
+    row = next(r for r in cal.rows if r["threshold"] == cal.threshold)
+    assert after["f1"] == pytest.approx(row["f1"], abs=1e-4)
+    assert after["count_mae"] == pytest.approx(row["count_mae"], abs=1e-3)
+    assert after["f1"] > before["f1"] + 0.3
+
+
+def test_the_packaged_model_is_not_rewritten(cal_dir: Path) -> None:
+    cal = calibrate(cal_dir, SHIPPED_MODEL, limit=1)
+    before = SHIPPED_MODEL.with_suffix(".json").read_bytes()
+    with pytest.raises(InputError, match="copy it"):
+        apply_calibration(SHIPPED_MODEL, cal)
+    assert SHIPPED_MODEL.with_suffix(".json").read_bytes() == before
+
+
+def test_cli_calibrate(cal_dir: Path, model_copy: Path, cli) -> None:
+    side = model_copy.with_suffix(".json")
+    before = side.read_text()
+    doc = cli.json("models", "calibrate", str(model_copy), "--data", str(cal_dir), "--dry-run")
+    assert doc["written"] is False and doc["threshold"] in THRESHOLD_GRID
+    assert side.read_text() == before
+    r = cli("models", "calibrate", str(model_copy), "--data", str(cal_dir))
+    assert f"set score threshold {doc['threshold']:.2f} on 3 images" in r.stderr
+    assert read_info(model_copy).score_threshold == doc["threshold"]
+    empty = cal_dir.parent / "empty"
+    empty.mkdir(exist_ok=True)
+    r = cli("models", "calibrate", str(model_copy), "--data", str(empty), ok=False)
+    assert r.exit_code != 0 and f"{empty}: no labelled images" in r.stderr
