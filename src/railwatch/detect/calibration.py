@@ -13,7 +13,6 @@ observation carries into the analysis.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -21,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from railwatch.detect.evaluation import detect_samples, find_samples, summarize
-from railwatch.detect.model import MODELS_DIR, ModelInfo, OnnxDetector, read_info, sidecar_of
+from railwatch.detect.model import MODELS_DIR, ModelInfo, OnnxDetector, read_info, write_metadata
 from railwatch.errors import InputError
 
 #: Thresholds tried, low to high; ties go to the lowest.
@@ -98,7 +97,7 @@ def calibrate(
 
 
 def apply_calibration(model_path: str | Path, cal: Calibration) -> ModelInfo:
-    """Write the threshold and count_sigma into the model's metadata sidecar.
+    """Write the threshold and count_sigma into the model's metadata.
 
     The shipped model inside the package is never rewritten in place: copy it
     (with its ``.json``) and calibrate the copy.
@@ -119,9 +118,5 @@ def apply_calibration(model_path: str | Path, cal: Calibration) -> ModelInfo:
         "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     info = replace(info, score_threshold=cal.threshold, count_sigma=cal.count_sigma, extra=extra)
-    # The sidecar is what read_info trusts first; write it whole, then swap it in.
-    side = sidecar_of(path)
-    tmp = side.with_name(side.name + ".tmp")
-    tmp.write_text(json.dumps(info.to_dict(), indent=2) + "\n", encoding="utf-8")
-    tmp.replace(side)
+    write_metadata(path, info)
     return info

@@ -115,6 +115,34 @@ def sidecar_of(model_path: str | Path) -> Path:
     return Path(model_path).with_suffix(".json")
 
 
+def write_metadata(model_path: str | Path, info: ModelInfo) -> None:
+    """Rewrite a model's metadata: its sidecar JSON, and the ONNX ``metadata_props`` too.
+
+    The sidecar is what :func:`read_info` trusts first, so it is written whole and
+    swapped in. The copy inside the ONNX file (for a model passed around without
+    its sidecar) needs the ``onnx`` package, which only the train extra installs;
+    without it that copy is left as it was.
+    """
+    path = Path(model_path)
+    side = sidecar_of(path)
+    tmp = side.with_name(side.name + ".tmp")
+    tmp.write_text(json.dumps(info.to_dict(), indent=2) + "\n", encoding="utf-8")
+    try:
+        import onnx
+    except ImportError:
+        tmp.replace(side)
+        return
+    model = onnx.load(str(path))
+    del model.metadata_props[:]
+    for key, value in (("railwatch", json.dumps(info.to_dict())), ("version", info.version)):
+        entry = model.metadata_props.add()
+        entry.key, entry.value = key, value
+    staged = path.with_name(path.name + ".tmp")
+    onnx.save(model, str(staged))
+    staged.replace(path)
+    tmp.replace(side)
+
+
 def sha256_of(path: str | Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:

@@ -9,7 +9,6 @@ torch; detection runs the exported ONNX file with onnxruntime.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import subprocess
@@ -32,6 +31,7 @@ from railwatch.detect.model import (
     MODELS_DIR,
     N_CHANNELS,
     ModelInfo,
+    write_metadata,
 )
 from railwatch.errors import DetectionError, InputError, RailwatchError
 from railwatch.railcars import CLASSES
@@ -583,8 +583,6 @@ def export_onnx(net: nn.Module, out: Path, info: ModelInfo) -> None:
     """Write the ONNX model (opset 17, dynamic batch/height/width), its sidecar and weights."""
     import copy
 
-    import onnx
-
     net = copy.deepcopy(net).cpu().to(memory_format=torch.contiguous_format).eval()
     wrapped = Exported(net)
     dummy = torch.zeros(1, 3, 256, 256)
@@ -602,14 +600,7 @@ def export_onnx(net: nn.Module, out: Path, info: ModelInfo) -> None:
             "maps": {0: "batch", 2: "h", 3: "w"},
         },
     )
-    model = onnx.load(str(out))
-    doc = json.dumps(info.to_dict())
-    entry = model.metadata_props.add()
-    entry.key, entry.value = "railwatch", doc
-    entry = model.metadata_props.add()
-    entry.key, entry.value = "version", info.version
-    onnx.save(model, str(out))
-    out.with_suffix(".json").write_text(json.dumps(info.to_dict(), indent=2) + "\n")
+    write_metadata(out, info)
     save_weights(net, out.with_suffix(".weights.npz"))
 
 
@@ -765,16 +756,3 @@ def _info(cfg: TrainConfig, seed: int, elapsed: float, arch: str) -> ModelInfo:
             }
         },
     )
-
-
-def write_metadata(model_path: Path, info: ModelInfo) -> None:
-    """Rewrite a model's metadata (sidecar JSON and ONNX ``metadata_props``)."""
-    import onnx
-
-    model = onnx.load(str(model_path))
-    del model.metadata_props[:]
-    for key, value in (("railwatch", json.dumps(info.to_dict())), ("version", info.version)):
-        entry = model.metadata_props.add()
-        entry.key, entry.value = key, value
-    onnx.save(model, str(model_path))
-    model_path.with_suffix(".json").write_text(json.dumps(info.to_dict(), indent=2) + "\n")
