@@ -313,3 +313,34 @@ def models_calibrate(
     out.print(table)
     verb = "would set" if dry_run else "set"
     say(f"{verb} score threshold {cal.threshold:.2f} on {cal.scenes} images ({cal.data})")
+
+
+@models_app.command("quantize")
+def models_quantize(
+    model: Annotated[Path, typer.Argument(help="Float ONNX model (railwatch train output).")],
+    out_path: Annotated[Path, typer.Option("--out", help="Where to write the int8 model.")],
+    data: Annotated[
+        list[Path],
+        typer.Option("--data", help="GeoTIFFs, or folders of them, like those it will see."),
+    ],
+    tiles: Annotated[int, typer.Option("--tiles", help="Tiles that set the int8 ranges.")] = 16,
+    db: DbOption = DEFAULT_DB_VALUE,  # accepted for symmetry; quantisation never touches the store
+    as_json: JsonOption = False,
+) -> None:
+    """Write an int8 copy of a model: about 3x faster on CPU (needs the train extra)."""
+    from railwatch.detect import quantize as quantisation
+
+    if tiles < 1:
+        raise InputError(f"--tiles {tiles}: give at least 1")
+    with progress(transient=True) as bar:
+        task = bar.add_task("measuring activations", total=None)
+        info = quantisation.quantize(
+            model, data, out_path, tiles=tiles, progress=_progress_cb(bar, task)
+        )
+    q = info.extra["quantization"]
+    say(
+        f"wrote {out_path} ({info.version}; {q['tiles']} tiles from {len(q['images'])} images); "
+        f"pick its threshold again: railwatch models calibrate {out_path} --data DIR"
+    )
+    if as_json:
+        emit_json({"model": str(out_path), **info.to_dict()})

@@ -1,0 +1,156 @@
+"""Int8 quantisation of a detector: the same network, about three times faster on a CPU.
+
+The network is most of detection's time. With int8 weights (per output channel)
+and uint8 activations in QDQ form, onnxruntime runs the convolutions on the
+CPU's integer dot-product units, and the file shrinks fourfold. Activation
+ranges are measured by running the float model over tiles of real scenes, cut
+exactly as detection cuts them, so the images given should look like the
+imagery the model will meet (site, GSD, season). The score threshold should be
+picked again afterwards (``railwatch models calibrate``): quantisation moves
+scores a little.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from railwatch.detect.model import ModelInfo, OnnxDetector, read_info, write_metadata
+from railwatch.errors import DetectionError, InputError
+
+#: Tiles whose activations set the int8 ranges; more changes little past a dozen.
+DEFAULT_TILES = 16
+#: Image files a folder given to :func:`quantize` is searched for.
+IMAGE_SUFFIXES = (".tif", ".tiff")
+SCHEME = "int8 static QDQ: per-channel int8 weights, uint8 activations, min-max ranges"
+
+
+class _TileRecorder(OnnxDetector):
+    """The float detector, keeping a copy of every tile it is given (network layout)."""
+
+    def __init__(self, path: Path, info: ModelInfo, limit: int) -> None:
+        super().__init__(path, info)
+        self.limit = limit
+        self.tiles: list[np.ndarray] = []
+
+    def maps(self, tiles: np.ndarray) -> np.ndarray:
+        x = np.ascontiguousarray(np.moveaxis(tiles, -1, 1), dtype=np.float32)
+        for i in range(len(x)):
+            if len(self.tiles) < self.limit:
+                self.tiles.append(x[i : i + 1].copy())
+        return super().maps(tiles)
+
+
+def image_files(paths: Sequence[str | Path]) -> list[Path]:
+    """The GeoTIFFs named, or found under the folders named, in a stable order."""
+    found: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            found.extend(sorted(f for f in p.rglob("*") if f.suffix.lower() in IMAGE_SUFFIXES))
+        elif p.is_file():
+            found.append(p)
+        else:
+            raise InputError(f"{p}: no such file or folder")
+    if not found:
+        raise InputError(f"{', '.join(map(str, paths))}: no GeoTIFF images to calibrate on")
+    return found
+
+
+def is_quantized(model_path: str | Path) -> bool:
+    import onnx
+
+    graph = onnx.load(str(model_path), load_external_data=False).graph
+    return any(n.op_type in ("QuantizeLinear", "QLinearConv") for n in graph.node)
+
+
+def quantize(
+    model_path: str | Path,
+    images: Sequence[str | Path],
+    out: str | Path,
+    *,
+    tiles: int = DEFAULT_TILES,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> ModelInfo:
+    """Write an int8 copy of a float model, with the metadata saying how it was made.
+
+    Args:
+        model_path: a float ONNX model with its sidecar (``railwatch train`` output).
+        images: GeoTIFFs, or folders of them, whose tiles set the activation ranges.
+        out: the int8 model to write (its ``.json`` sidecar is written beside it).
+        tiles: how many tiles to measure.
+
+    Raises:
+        InputError: no images, the model is already quantised, or ``out`` is the model itself.
+        DetectionError: the onnx package (train extra) is missing, or the model cannot load.
+    """
+    try:
+        from onnxruntime.quantization import (
+            CalibrationDataReader,
+            CalibrationMethod,
+            QuantFormat,
+            QuantType,
+            quantize_static,
+        )
+        from onnxruntime.quantization.shape_inference import quant_pre_process
+    except ImportError as exc:
+        raise DetectionError(
+            "quantisation needs the onnx package: pip install 'railwatch[train]'"
+        ) from exc
+    from railwatch.detect.runs import detect_file
+
+    src, dst = Path(model_path), Path(out)
+    if src.resolve() == dst.resolve():
+        raise InputError(f"{dst}: write the int8 model beside the float one, not over it")
+    if is_quantized(src):
+        raise InputError(f"{src}: already quantised")
+    files = image_files(images)
+    info = read_info(src)
+    recorder = _TileRecorder(src, info, tiles)
+    used: list[str] = []
+    for k, f in enumerate(files):
+        if len(recorder.tiles) >= tiles:
+            break
+        detect_file(f, recorder)
+        used.append(f.name)
+        if progress is not None:
+            progress(str(f), k + 1, len(files))
+    batches = iter(recorder.tiles)
+    name = recorder._input
+
+    class _Reader(CalibrationDataReader):
+        def get_next(self) -> dict[str, Any] | None:
+            x = next(batches, None)
+            return None if x is None else {name: x}
+
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        pre = Path(tmp) / "pre.onnx"
+        quant_pre_process(str(src), str(pre))  # shape inference and graph clean-up first
+        staged = Path(tmp) / "int8.onnx"
+        quantize_static(
+            str(pre),
+            str(staged),
+            _Reader(),
+            quant_format=QuantFormat.QDQ,
+            activation_type=QuantType.QUInt8,
+            weight_type=QuantType.QInt8,
+            per_channel=True,
+            calibrate_method=CalibrationMethod.MinMax,
+        )
+        staged.replace(dst)
+    base, _, local = info.version.partition("+")
+    extra = dict(info.extra)
+    extra["quantization"] = {
+        "scheme": SCHEME,
+        "from": info.version,
+        "tiles": len(recorder.tiles),
+        "images": used,
+    }
+    qinfo = replace(info, version=f"{base}+{local + '.' if local else ''}int8", extra=extra)
+    write_metadata(dst, qinfo)
+    return qinfo
