@@ -191,3 +191,29 @@ def test_web_mercator_scene_is_scaled_by_ground_size_not_nominal_pixels(tmp_path
     sides = [geod.inv(*ring[i], *ring[i + 1])[2] for i in range(4)]
     assert max(sides) == pytest.approx(30.0, rel=0.05)
     assert min(sides) == pytest.approx(3.0, rel=0.15)
+
+
+def test_tiles_read_ahead_in_order_and_hand_errors_back() -> None:
+    import threading
+
+    from railwatch.detect.slicing import _read_ahead
+
+    made: list[int] = []
+
+    def tiles(n: int, fail_at: int | None = None):
+        for i in range(n):
+            if i == fail_at:
+                raise OSError(f"block {i} unreadable")
+            made.append(i)
+            yield i
+
+    assert list(_read_ahead(tiles(20), 3)) == list(range(20))
+    with pytest.raises(OSError, match="block 5 unreadable"):
+        list(_read_ahead(tiles(20, fail_at=5), 3))
+    # A consumer that stops early stops the reader, which never runs far ahead.
+    made.clear()
+    for i in _read_ahead(tiles(1000), 2):
+        if i == 3:
+            break
+    assert len(made) <= 3 + 1 + 2 + 1  # taken, the one in flight, the queue, the blocked put
+    assert not any(t.name == "railwatch-tiles" for t in threading.enumerate())

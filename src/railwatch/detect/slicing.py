@@ -11,9 +11,11 @@ of a car seen by two tiles.
 from __future__ import annotations
 
 import math
+import queue
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 
@@ -21,8 +23,12 @@ from railwatch.detect import geometry, raster
 from railwatch.detect.model import Detector
 from railwatch.errors import DetectionError
 
+T = TypeVar("T")
+
 #: Accepted ground sample distances, when a detector does not say.
 DEFAULT_GSD_RANGE = (0.25, 1.2)
+#: Batches of tiles read ahead while the network works on the current one.
+READ_AHEAD = 2
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,51 @@ def _read(src: Any, bands: list[int], window: Any) -> np.ndarray:
         return src.read(bands, window=window)
     data = np.asarray(src.read(window=window))
     return data[[b - 1 for b in bands]]
+
+
+def _read_ahead(items: Iterator[T], depth: int) -> Iterator[T]:
+    """Produce ``items`` in a worker thread, up to ``depth`` ahead of the consumer.
+
+    Reading, stretching and resampling tiles (GDAL, numpy, Pillow) release the GIL,
+    as does onnxruntime, so the next tiles are made while the network runs on these.
+    Only the worker touches the raster while it runs; an error there is raised here,
+    and a consumer that stops early stops the worker.
+    """
+    box: queue.Queue[tuple[bool, Any]] = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(entry: tuple[bool, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not put((False, item)):
+                    return
+        except BaseException as exc:  # handed to the consumer, raised there
+            put((True, exc))
+            return
+        put((True, None))
+
+    worker = threading.Thread(target=work, name="railwatch-tiles", daemon=True)
+    worker.start()
+    try:
+        while True:
+            last, value = box.get()
+            if last:
+                if value is not None:
+                    raise value
+                return
+            yield value
+    finally:
+        stop.set()
+        worker.join()
 
 
 def stretch_for(src: Any) -> tuple[float, float] | None:
@@ -190,7 +241,7 @@ def detect_raster(
         if progress is not None:
             progress(done, total)
 
-    for item in tiles():
+    for item in _read_ahead(tiles(), READ_AHEAD * batch):
         pending.append(item)
         if len(pending) == batch:
             flush()
