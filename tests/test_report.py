@@ -87,7 +87,7 @@ def _add_image(store, path: Path, when: datetime, n_cars: int) -> None:
                     railcar_class=cls,
                     count=n,
                     method="detector",
-                    source=path.name,
+                    source=str(path),  # as `detect --site` stores it
                     image_id=image.id,
                     model_version=MODEL,
                     count_sigma=1.5,
@@ -287,9 +287,15 @@ def test_french_report(rendered):
 
 
 def test_markdown_dates_and_tables(rendered):
+    root = rendered[0]
     md = rendered[1].files["md"].read_text(encoding="utf-8")
     assert md.startswith("# Tumangang")
     assert "| 5 October 2023 |" in md
+    # Images are named by their hash, never by a path on the machine that made the report.
+    peak_sha = hashlib.sha256((root / "images" / "peak.tif").read_bytes()).hexdigest()[:12]
+    assert f"| detector · image {peak_sha} |" in md
+    html = rendered[1].files["html"].read_text(encoding="utf-8")
+    assert str(root / "images") not in md and str(root / "images") not in html
     rows = [line for line in md.splitlines() if line.startswith("| ") and "October 2023" in line]
     assert rows and all(line.count("|") == rows[0].count("|") for line in rows[:1])
 

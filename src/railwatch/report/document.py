@@ -196,15 +196,21 @@ def context(
     rows = list(data.rows)
     hidden = max(0, len(rows) - MAX_TABLE_ROWS)
     table_rows = []
+    # An image is named by its hash, as in the chips and the provenance table: the file
+    # path on the server that made the report means nothing to its readers.
+    shas = {i.id: i.sha256[:12] for i in data.images}
     for r in reversed(rows[hidden:]):
         by = r.model_version or r.analyst or ""
+        if r.image_id in shas:
+            origin = t(lang, "source_image", sha=shas[r.image_id])
+        else:
+            origin = r.source if r.source != by else ""
         table_rows.append(
             {
                 "date": format_date(r.day, lang),
                 "counts": [str(r.counts.get(c, "")) for c in classes],
                 "total": str(r.total),
-                "source": f"{method_name(r.method, lang)}"
-                + (f" · {r.source}" if r.source and r.source != by else ""),
+                "source": method_name(r.method, lang) + (f" · {origin}" if origin else ""),
                 "by": by,
                 "level": r.level,
                 "level_name": level_name(r.level, lang),

@@ -289,6 +289,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "n_of_m": "{n} of {m}",
         "candidates": "{n} sources for this date; they disagree",
         "sha": "SHA-256",
+        "source_image": "image {sha}",
         "hidden_rows": "{n} earlier dates not listed; see the chart.",
     },
     "fr": {
@@ -375,6 +376,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "n_of_m": "{n} sur {m}",
         "candidates": "{n} sources pour cette date ; elles divergent",
         "sha": "SHA-256",
+        "source_image": "image {sha}",
         "hidden_rows": "{n} dates antérieures non listées ; voir le graphique.",
     },
 }
