@@ -300,7 +300,10 @@ def models_calibrate(
         return
     table = Table("threshold", "P", "R", "F1", "class acc", "count MAE", "bias")
     for r in cal.rows:
-        mark = " *" if r["threshold"] == cal.threshold else ""
+        chosen = r["threshold"] == cal.threshold
+        if not chosen and round(r["threshold"] * 100) % 5:
+            continue  # the table shows every 0.05 and the choice; --json has every row
+        mark = " *" if chosen else ""
         table.add_row(
             f"{r['threshold']:.2f}{mark}",
             f"{r['precision']:.3f}",

@@ -255,6 +255,114 @@ def _tags(meta: dict[str, Any]) -> tuple[str, ...]:
     return tuple(tags)
 
 
+@dataclass(frozen=True)
+class Matching:
+    """How one image's detections pair with its labels, before any accounting.
+
+    Detections are matched greedily from the highest score down, so keeping only
+    those at or above a threshold keeps exactly their matches: one matching serves
+    every threshold, and both the strict and the visible-cars figures.
+    """
+
+    truth_classes: list[str]
+    truth_ignored: np.ndarray  # (t,) bool: labelled occluded (don't-care when asked)
+    det_classes: list[str]
+    det_scores: np.ndarray  # (d,)
+    det_match: np.ndarray  # (d,) int: index of the label each detection took, or -1
+
+
+def match_scene(
+    truth: list[dict[str, Any]],
+    det_corners: np.ndarray,
+    det_scores: np.ndarray,
+    det_classes: list[str],
+    *,
+    size: tuple[int, int],
+    margin_px: float = 0.0,
+    iou: float = 0.5,
+) -> Matching:
+    """Pair detections with labels (pixel corners) at rotated IoU ``iou``, greedily by score."""
+    t_corners = np.array([t["corners"] for t in truth], dtype=float).reshape(-1, 4, 2)
+    t_classes = [t["class"] for t in truth]
+    t_occluded = np.array([bool(t.get("occluded")) for t in truth], bool)
+    d_corners = np.asarray(det_corners, dtype=float).reshape(-1, 4, 2)
+    d_scores = np.asarray(det_scores, dtype=float)
+    if margin_px > 0:
+        h, w = size
+
+        def inner(c: np.ndarray) -> np.ndarray:
+            cx, cy = c[..., 0].mean(axis=1), c[..., 1].mean(axis=1)
+            return (
+                (cx >= margin_px) & (cx < w - margin_px) & (cy >= margin_px) & (cy < h - margin_px)
+            )
+
+        tk, dk = inner(t_corners), inner(d_corners)
+        t_corners, t_classes = t_corners[tk], [c for c, k in zip(t_classes, tk, strict=True) if k]
+        t_occluded = t_occluded[tk]
+        d_corners, d_scores = d_corners[dk], d_scores[dk]
+        det_classes = [c for c, k in zip(det_classes, dk, strict=True) if k]
+    ious = geometry.iou_matrix(d_corners, t_corners)
+    taken = np.zeros(len(t_corners), bool)
+    det_match = np.full(len(d_corners), -1, np.int64)
+    for i in np.argsort(-d_scores, kind="stable"):
+        if ious.shape[1] == 0:
+            break
+        cand = np.where(taken, -1.0, ious[i])
+        j = int(np.argmax(cand))
+        if cand[j] >= iou:
+            taken[j] = True
+            det_match[i] = j
+    return Matching(t_classes, t_occluded, list(det_classes), d_scores, det_match)
+
+
+def account(
+    m: Matching,
+    *,
+    min_score: float = 0.0,
+    ignore_occluded: bool = False,
+    image: str = "",
+    gsd: float = 0.0,
+    tags: tuple[str, ...] = (),
+) -> SceneScore:
+    """The figures of one matched image, keeping detections scored at least ``min_score``.
+
+    With ``ignore_occluded``, cars labelled ``occluded`` (under cloud: nobody can
+    count them from this image) are "don't care": they count neither as misses
+    nor, when a detection lands on one, as hits or false alarms.
+    """
+    ignored = m.truth_ignored if ignore_occluded else np.zeros(len(m.truth_classes), bool)
+    kept = m.det_scores >= min_score
+    matched = correct = 0
+    per_tp = dict.fromkeys(CLASSES, 0)
+    det_classes = []
+    for i in np.flatnonzero(kept):
+        j = int(m.det_match[i])
+        if j >= 0 and ignored[j]:
+            continue  # a detection of a don't-care car
+        det_classes.append(m.det_classes[i])
+        if j >= 0:
+            matched += 1
+            if m.det_classes[i] == m.truth_classes[j]:
+                correct += 1
+                per_tp[m.truth_classes[j]] += 1
+    t_classes = [c for c, ign in zip(m.truth_classes, ignored, strict=True) if not ign]
+    counts_t = {c: t_classes.count(c) for c in CLASSES}
+    counts_d = {c: det_classes.count(c) for c in CLASSES}
+    return SceneScore(
+        image=image,
+        n_truth=len(t_classes),
+        n_detected=len(det_classes),
+        matched=matched,
+        class_correct=correct,
+        counts_truth=counts_t,
+        counts_detected=counts_d,
+        gsd=gsd,
+        tags=tags,
+        class_agnostic=any(c not in CLASSES for c in m.truth_classes),
+        per_class={c: (per_tp[c], counts_d[c], counts_t[c]) for c in CLASSES},
+    )
+
+
 def score_scene(
     truth: list[dict[str, Any]],
     det_corners: np.ndarray,
@@ -269,68 +377,11 @@ def score_scene(
     tags: tuple[str, ...] = (),
     ignore_occluded: bool = False,
 ) -> SceneScore:
-    """Match detections to truth in one scene (pixel corners), greedily by score.
-
-    With ``ignore_occluded``, cars labelled ``occluded`` (under cloud: nobody can
-    count them from this image) are "don't care": they count neither as misses
-    nor, when a detection lands on one, as hits or false alarms.
-    """
-    t_corners = np.array([t["corners"] for t in truth], dtype=float).reshape(-1, 4, 2)
-    t_classes = [t["class"] for t in truth]
-    t_ignored = np.array([ignore_occluded and bool(t.get("occluded")) for t in truth], bool)
-    d_corners = np.asarray(det_corners, dtype=float).reshape(-1, 4, 2)
-    d_scores = np.asarray(det_scores, dtype=float)
-    if margin_px > 0:
-        h, w = size
-
-        def inner(c: np.ndarray) -> np.ndarray:
-            cx, cy = c[..., 0].mean(axis=1), c[..., 1].mean(axis=1)
-            return (
-                (cx >= margin_px) & (cx < w - margin_px) & (cy >= margin_px) & (cy < h - margin_px)
-            )
-
-        tk, dk = inner(t_corners), inner(d_corners)
-        t_corners, t_classes = t_corners[tk], [c for c, k in zip(t_classes, tk, strict=True) if k]
-        t_ignored = t_ignored[tk]
-        d_corners, d_scores = d_corners[dk], d_scores[dk]
-        det_classes = [c for c, k in zip(det_classes, dk, strict=True) if k]
-    agnostic = any(c not in CLASSES for c in t_classes)
-    ious = geometry.iou_matrix(d_corners, t_corners)
-    taken = np.zeros(len(t_corners), bool)
-    dropped = np.zeros(len(d_corners), bool)  # detections of don't-care cars
-    matched = correct = 0
-    per_tp = dict.fromkeys(CLASSES, 0)
-    for i in np.argsort(-d_scores, kind="stable"):
-        if ious.shape[1] == 0:
-            break
-        cand = np.where(taken, -1.0, ious[i])
-        j = int(np.argmax(cand))
-        if cand[j] >= iou:
-            taken[j] = True
-            if t_ignored[j]:
-                dropped[i] = True
-                continue
-            matched += 1
-            if det_classes[i] == t_classes[j]:
-                correct += 1
-                per_tp[t_classes[j]] += 1
-    t_classes = [c for c, ign in zip(t_classes, t_ignored, strict=True) if not ign]
-    det_classes = [c for c, d in zip(det_classes, dropped, strict=True) if not d]
-    counts_t = {c: t_classes.count(c) for c in CLASSES}
-    counts_d = {c: det_classes.count(c) for c in CLASSES}
-    return SceneScore(
-        image=image,
-        n_truth=len(t_classes),
-        n_detected=len(det_classes),
-        matched=matched,
-        class_correct=correct,
-        counts_truth=counts_t,
-        counts_detected=counts_d,
-        gsd=gsd,
-        tags=tags,
-        class_agnostic=agnostic,
-        per_class={c: (per_tp[c], counts_d[c], counts_t[c]) for c in CLASSES},
+    """Match and account one image in one go (see :func:`match_scene`, :func:`account`)."""
+    m = match_scene(
+        truth, det_corners, det_scores, det_classes, size=size, margin_px=margin_px, iou=iou
     )
+    return account(m, ignore_occluded=ignore_occluded, image=image, gsd=gsd, tags=tags)
 
 
 @dataclass
@@ -344,23 +395,29 @@ class Detected:
     classes: list[str]
     size: tuple[int, int]  # (height, width)
     gsd: float
+    _matchings: dict[float, Matching] = field(default_factory=dict, repr=False)
 
     def score(
         self, *, margin_px: float = 0.0, ignore_occluded: bool = False, min_score: float = 0.0
     ) -> SceneScore:
-        """Score this image, optionally keeping only detections at or above ``min_score``."""
-        keep = self.scores >= min_score
-        return score_scene(
-            self.truth,
-            self.corners[keep],
-            self.scores[keep],
-            [c for c, k in zip(self.classes, keep, strict=True) if k],
-            size=self.size,
-            margin_px=margin_px,
+        """Score this image, keeping only detections scored at least ``min_score``."""
+        m = self._matchings.get(margin_px)
+        if m is None:
+            m = self._matchings[margin_px] = match_scene(
+                self.truth,
+                self.corners,
+                self.scores,
+                self.classes,
+                size=self.size,
+                margin_px=margin_px,
+            )
+        return account(
+            m,
+            min_score=min_score,
+            ignore_occluded=ignore_occluded,
             image=str(self.sample.image),
             gsd=self.gsd,
             tags=_tags(self.sample.meta),
-            ignore_occluded=ignore_occluded,
         )
 
 
