@@ -77,9 +77,22 @@ def test_cli_calibrate(cal_dir: Path, model_copy: Path, cli) -> None:
     assert doc["written"] is False and doc["threshold"] in THRESHOLD_GRID
     assert side.read_text() == before
     r = cli("models", "calibrate", str(model_copy), "--data", str(cal_dir))
-    assert f"set score threshold {doc['threshold']:.2f} on 3 images" in r.stderr
+    assert f"set score threshold {doc['threshold']:.2f} with flips none on 3 images" in r.stderr
     assert read_info(model_copy).score_threshold == doc["threshold"]
     empty = cal_dir.parent / "empty"
     empty.mkdir(exist_ok=True)
     r = cli("models", "calibrate", str(model_copy), "--data", str(empty), ok=False)
     assert r.exit_code != 0 and f"{empty}: no labelled images" in r.stderr
+
+
+def test_calibrating_with_flips_stores_them_with_the_threshold(
+    cal_dir: Path, model_copy: Path, cli
+) -> None:
+    doc = cli.json("models", "calibrate", str(model_copy), "--data", str(cal_dir), "--limit", "1",
+                   "--flips", "hflip")  # fmt: skip
+    assert doc["flips"] == "hflip" and doc["written"] is True
+    info = read_info(model_copy)
+    assert info.flips == "hflip" and info.score_threshold == doc["threshold"]
+    r = cli("models", "calibrate", str(model_copy), "--data", str(cal_dir), "--flips", "spin",
+            ok=False)  # fmt: skip
+    assert r.exit_code != 0 and "--flips 'spin'" in r.stderr

@@ -107,3 +107,38 @@ def test_load_model_rejects_missing_file(tmp_path: Path) -> None:
     with pytest.raises(DetectionError, match="no such model"):
         load_model(tmp_path / "nope.onnx")
     _ = geometry
+
+
+@pytest.mark.parametrize("flips", ["hflip", "flip4"])
+def test_flip_averaged_maps_mirror_with_the_image(scene_dir: Path, flips: str) -> None:
+    """Averaging mirrored views makes the maps mirror with the image, angles included."""
+    from dataclasses import replace
+
+    import rasterio
+
+    from railwatch.detect.model import CH_ANGLE, CH_CLASS, CH_HEAT, OnnxDetector
+
+    with rasterio.open(scene_dir / "image.tif") as src:
+        tile = np.moveaxis(src.read([1, 2, 3], window=((64, 320), (96, 352))), 0, -1)[None]
+    det = OnnxDetector(SHIPPED_MODEL, replace(read_info(SHIPPED_MODEL), flips=flips))
+    upright = det.maps(tile)
+    mirrored = det.maps(np.ascontiguousarray(tile[:, :, ::-1]))[..., ::-1]
+    for ch in (CH_HEAT, CH_CLASS, CH_ANGLE.start):
+        np.testing.assert_allclose(mirrored[:, ch], upright[:, ch], atol=1e-4)
+    # Mirroring turns the long axis from θ to -θ: sin 2θ changes sign.
+    sin2 = CH_ANGLE.start + 1
+    np.testing.assert_allclose(mirrored[:, sin2], -upright[:, sin2], atol=1e-4)
+    # Without flips the network alone is not mirror-symmetric: the test can fail.
+    plain = OnnxDetector(SHIPPED_MODEL, read_info(SHIPPED_MODEL))
+    gap = plain.maps(tile)[:, CH_HEAT] - plain.maps(np.ascontiguousarray(tile[:, :, ::-1]))[
+        :, CH_HEAT
+    ][..., ::-1]
+    assert np.abs(gap).max() > 1e-3
+
+
+def test_unknown_flips_are_refused() -> None:
+    from railwatch.detect.model import ModelInfo
+    from railwatch.errors import DetectionError
+
+    with pytest.raises(DetectionError, match="flips 'spin'"):
+        ModelInfo(version="x", flips="spin")

@@ -281,6 +281,14 @@ def models_calibrate(
         typer.Option("--data", help="Labelled calibration folder, apart from training and test."),
     ],
     limit: Annotated[int | None, typer.Option("--limit", help="Use only N images.")] = None,
+    flips: Annotated[
+        str | None,
+        typer.Option(
+            "--flips",
+            help="Test-time flips to average: none, hflip (2x network time) or flip4 (4x); "
+            "default the model's own.",
+        ),
+    ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Print the choice; leave the model as it is.")
     ] = False,
@@ -289,10 +297,15 @@ def models_calibrate(
 ) -> None:
     """Choose the model's score threshold and count uncertainty on labelled images."""
     from railwatch.detect import calibration
+    from railwatch.detect.model import FLIPS
 
+    if flips is not None and flips not in FLIPS:
+        raise InputError(f"--flips {flips!r}: choose one of {', '.join(FLIPS)}")
     with progress(transient=True) as bar:
         task = bar.add_task("calibrating", total=None)
-        cal = calibration.calibrate(data, model, limit=limit, progress=_progress_cb(bar, task))
+        cal = calibration.calibrate(
+            data, model, flips=flips, limit=limit, progress=_progress_cb(bar, task)
+        )
     if not dry_run:
         calibration.apply_calibration(model, cal)
     if as_json:
@@ -315,7 +328,10 @@ def models_calibrate(
         )
     out.print(table)
     verb = "would set" if dry_run else "set"
-    say(f"{verb} score threshold {cal.threshold:.2f} on {cal.scenes} images ({cal.data})")
+    say(
+        f"{verb} score threshold {cal.threshold:.2f} with flips {cal.flips} "
+        f"on {cal.scenes} images ({cal.data})"
+    )
 
 
 @models_app.command("quantize")

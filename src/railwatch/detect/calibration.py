@@ -42,6 +42,7 @@ class Calibration:
     threshold: float
     rows: tuple[dict[str, float], ...]  # one per threshold tried
     count_sigma: dict[str, float]
+    flips: str = "none"  # the test-time flips the threshold was chosen with
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -52,6 +53,7 @@ class Calibration:
                 f"{THRESHOLD_GRID[0]:.2f}-{THRESHOLD_GRID[-1]:.2f} in steps of 0.01"
             ),
             "threshold": self.threshold,
+            "flips": self.flips,
             "rows": list(self.rows),
             "count_sigma": self.count_sigma,
         }
@@ -61,17 +63,23 @@ def calibrate(
     data_dir: str | Path,
     model_path: str | Path,
     *,
+    flips: str | None = None,
     limit: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> Calibration:
     """Detect once at the lowest threshold of the grid, then score every threshold.
+
+    Args:
+        flips: test-time flips to calibrate with (see ``model.FLIPS``); default the model's.
 
     Raises:
         InputError: no labelled images in ``data_dir``.
         DetectionError: the model cannot be loaded.
     """
     info = read_info(model_path)
-    detector = OnnxDetector(model_path, replace(info, score_threshold=min(THRESHOLD_GRID)))
+    flips = info.flips if flips is None else flips
+    low = replace(info, score_threshold=min(THRESHOLD_GRID), flips=flips)
+    detector = OnnxDetector(model_path, low)
     found = list(detect_samples(find_samples(data_dir)[:limit], detector, progress))
     rows: list[dict[str, float]] = []
     best: tuple[float, float] | None = None
@@ -98,6 +106,7 @@ def calibrate(
         threshold=chosen,
         rows=tuple(rows),
         count_sigma={c: round(max(MIN_SIGMA, v["count_rmse"]), 3) for c, v in per_class.items()},
+        flips=flips,
     )
 
 
@@ -122,6 +131,12 @@ def apply_calibration(model_path: str | Path, cal: Calibration) -> ModelInfo:
         **{k: v for k, v in cal.to_dict().items() if k != "rows"},
         "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
-    info = replace(info, score_threshold=cal.threshold, count_sigma=cal.count_sigma, extra=extra)
+    info = replace(
+        info,
+        score_threshold=cal.threshold,
+        count_sigma=cal.count_sigma,
+        flips=cal.flips,
+        extra=extra,
+    )
     write_metadata(path, info)
     return info

@@ -34,6 +34,17 @@ CH_OFFSET = slice(12, 14)  # centre within its cell, 0..1
 CH_TARP = 14
 N_CHANNELS = 15
 
+#: Test-time augmentation: the mirror images the network also sees, as (flip rows,
+#: flip columns). A railcar looks the same mirrored, so averaging the maps of the
+#: mirrored views (turned back) steadies scores and classes: on the 200-scene
+#: evaluation set "hflip" adds about 0.01 F1 and 0.015 class accuracy and takes a
+#: third of a car off the count error, for twice the network time.
+FLIPS: dict[str, tuple[tuple[bool, bool], ...]] = {
+    "none": (),
+    "hflip": ((False, True),),
+    "flip4": ((False, True), (True, False), (True, True)),
+}
+
 #: Columns of one decoded detection row.
 COLUMNS = ("cx", "cy", "length", "width", "angle", "score", "class", "tarped")
 
@@ -66,7 +77,16 @@ class ModelInfo:
     score_threshold: float = 0.35
     classes: tuple[str, ...] = CLASSES
     count_sigma: dict[str, float] = field(default_factory=dict)
+    #: Test-time flips averaged into the maps (see :data:`FLIPS`); the score threshold
+    #: is calibrated with them, so the two travel together.
+    flips: str = "none"
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.flips not in FLIPS:
+            raise DetectionError(
+                f"model metadata: flips {self.flips!r} is not one of {', '.join(FLIPS)}"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -79,6 +99,7 @@ class ModelInfo:
             "score_threshold": self.score_threshold,
             "classes": list(self.classes),
             "count_sigma": dict(self.count_sigma),
+            "flips": self.flips,
             **self.extra,
         }
 
@@ -94,6 +115,7 @@ class ModelInfo:
             "score_threshold",
             "classes",
             "count_sigma",
+            "flips",
         }
         if "version" not in doc:
             raise DetectionError("model metadata has no 'version'")
@@ -107,6 +129,7 @@ class ModelInfo:
             score_threshold=float(doc.get("score_threshold", 0.35)),
             classes=tuple(doc.get("classes", CLASSES)),
             count_sigma={k: float(v) for k, v in (doc.get("count_sigma") or {}).items()},
+            flips=str(doc.get("flips", "none")),
             extra={k: v for k, v in doc.items() if k not in known},
         )
 
@@ -206,7 +229,24 @@ class OnnxDetector:
 
     def maps(self, tiles: np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(np.moveaxis(tiles, -1, 1), dtype=np.float32)
-        return self._session.run(None, {self._input: x})[0]
+        out = self._session.run(None, {self._input: x})[0]
+        views = FLIPS[self.info.flips]
+        if not views:
+            return out
+        total = out.copy()
+        for flip_rows, flip_cols in views:
+            axes = (2,) * flip_rows + (3,) * flip_cols
+            seen = self._session.run(None, {self._input: np.ascontiguousarray(np.flip(x, axes))})
+            back = np.flip(seen[0], axes)
+            if flip_rows != flip_cols:  # one mirror turns the long axis from θ to -θ
+                back = back.copy()
+                back[:, CH_ANGLE.start + 1] *= -1
+            total += back
+        # Centre offsets are kept from the upright view: a mirrored cell is not the same
+        # sub-pixel position. Every other channel is the mean over the views.
+        mean = total / (len(views) + 1)
+        mean[:, CH_OFFSET] = out[:, CH_OFFSET]
+        return mean
 
     def predict(self, tiles: np.ndarray) -> list[np.ndarray]:
         return decode(
