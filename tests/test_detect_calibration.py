@@ -96,3 +96,20 @@ def test_calibrating_with_flips_stores_them_with_the_threshold(
     r = cli("models", "calibrate", str(model_copy), "--data", str(cal_dir), "--flips", "spin",
             ok=False)  # fmt: skip
     assert r.exit_code != 0 and "--flips 'spin'" in r.stderr
+
+
+def test_count_error_model_separates_fixed_and_proportional_errors() -> None:
+    from railwatch.detect.calibration import count_error_model
+    from railwatch.detect.evaluation import SceneScore
+
+    def scene(n_truth: int, n_det: int) -> SceneScore:
+        counts_t = dict.fromkeys(CLASSES, 0) | {"box": n_truth}
+        counts_d = dict.fromkeys(CLASSES, 0) | {"box": n_det}
+        return SceneScore("", n_truth, n_det, 0, 0, counts_t, counts_d, 0.5, (), False, {})
+
+    # Box counts off by 10 % of the count detected, either way; other classes exact.
+    scores = [scene(round(n * f), n) for n in (10, 20, 40, 80) for f in (0.9, 1.1)]
+    fixed, rel = count_error_model(scores)
+    assert rel["box"] == pytest.approx(0.1, abs=0.02)
+    assert fixed["box"] == pytest.approx(0.5)  # the floor: no fixed part in these errors
+    assert rel["tank"] == 0.0 and fixed["tank"] == 0.5

@@ -142,3 +142,23 @@ def test_site_window_counts_only_cars_inside_the_site(site_store, tmp_path: Path
     windowed = detect_file(path, BrightBoxDetector(), site_geometry=site.geometry)
     assert sum(whole.counts.values()) == 10
     assert 0 < sum(windowed.counts.values()) < 10
+
+
+def test_stored_counts_carry_an_uncertainty_that_grows_with_the_count(
+    site_store, tmp_path: Path
+) -> None:
+    from railwatch.detect import ModelInfo
+
+    det = BrightBoxDetector()
+    det.info = ModelInfo(
+        version="fake-1", count_sigma=dict.fromkeys(CLASSES, 1.0), count_sigma_rel={"tank": 0.5}
+    )
+    add_site_image(site_store, tmp_path, "a", datetime(2023, 9, 1, 2, tzinfo=UTC), n_cols=2)
+    add_site_image(site_store, tmp_path, "b", datetime(2023, 10, 5, 2, tzinfo=UTC), n_cols=4)
+    run_site(site_store, "tumangang", model=det)
+    obs = service.list_observations(site_store, site="tumangang")
+    tank = sorted((o for o in obs if o.railcar_class == "tank"), key=lambda o: o.count)
+    assert tank[0].count < tank[1].count
+    for o in tank:
+        assert o.count_sigma == pytest.approx(np.hypot(1.0, 0.5 * o.count), abs=1e-3)
+    assert {o.count_sigma for o in obs if o.railcar_class == "box"} == {1.0}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -77,6 +78,9 @@ class ModelInfo:
     score_threshold: float = 0.35
     classes: tuple[str, ...] = CLASSES
     count_sigma: dict[str, float] = field(default_factory=dict)
+    #: Per class, the part of the counting error that grows with the count (fraction of
+    #: the cars counted): see :meth:`sigma_of`.
+    count_sigma_rel: dict[str, float] = field(default_factory=dict)
     #: Test-time flips averaged into the maps (see :data:`FLIPS`); the score threshold
     #: is calibrated with them, so the two travel together.
     flips: str = "none"
@@ -87,6 +91,18 @@ class ModelInfo:
             raise DetectionError(
                 f"model metadata: flips {self.flips!r} is not one of {', '.join(FLIPS)}"
             )
+
+    def sigma_of(self, railcar_class: str, count: int) -> float | None:
+        """One-sigma counting error of ``count`` cars of a class, or None when unknown.
+
+        A fixed part (``count_sigma``: a car missed or doubled anywhere) and a part in
+        proportion to the count (``count_sigma_rel``: busy yards hide more), added in
+        quadrature. A model that gives no proportional part has a fixed error.
+        """
+        if railcar_class not in self.count_sigma:
+            return None
+        rel = self.count_sigma_rel.get(railcar_class, 0.0) * count
+        return round(math.hypot(self.count_sigma[railcar_class], rel), 3)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -99,6 +115,7 @@ class ModelInfo:
             "score_threshold": self.score_threshold,
             "classes": list(self.classes),
             "count_sigma": dict(self.count_sigma),
+            "count_sigma_rel": dict(self.count_sigma_rel),
             "flips": self.flips,
             **self.extra,
         }
@@ -115,6 +132,7 @@ class ModelInfo:
             "score_threshold",
             "classes",
             "count_sigma",
+            "count_sigma_rel",
             "flips",
         }
         if "version" not in doc:
@@ -129,6 +147,7 @@ class ModelInfo:
             score_threshold=float(doc.get("score_threshold", 0.35)),
             classes=tuple(doc.get("classes", CLASSES)),
             count_sigma={k: float(v) for k, v in (doc.get("count_sigma") or {}).items()},
+            count_sigma_rel={k: float(v) for k, v in (doc.get("count_sigma_rel") or {}).items()},
             flips=str(doc.get("flips", "none")),
             extra={k: v for k, v in doc.items() if k not in known},
         )

@@ -370,7 +370,6 @@ def run_site(
 
     detector = active_detector(store) if model is None else as_detector(model)
     info = info_of(detector)
-    sigma = info.count_sigma if info else {}
     with store.transaction() as session:
         geometry_4326 = stored_sites.get(session, site).geometry
         images = stored_images.list_images(session, site=site, since=since)
@@ -395,7 +394,7 @@ def run_site(
                 source=image.path,
                 image_id=image.id,
                 model_version=detector.version,
-                count_sigma=sigma.get(cls),
+                count_sigma=info.sigma_of(cls, result.counts[cls]) if info else None,
             )
             for cls in CLASSES
         ]
