@@ -130,9 +130,10 @@ def test_flip_averaged_maps_mirror_with_the_image(scene_dir: Path, flips: str) -
     np.testing.assert_allclose(mirrored[:, sin2], -upright[:, sin2], atol=1e-4)
     # Without flips the network alone is not mirror-symmetric: the test can fail.
     plain = OnnxDetector(SHIPPED_MODEL, read_info(SHIPPED_MODEL))
-    gap = plain.maps(tile)[:, CH_HEAT] - plain.maps(np.ascontiguousarray(tile[:, :, ::-1]))[
-        :, CH_HEAT
-    ][..., ::-1]
+    gap = (
+        plain.maps(tile)[:, CH_HEAT]
+        - plain.maps(np.ascontiguousarray(tile[:, :, ::-1]))[:, CH_HEAT][..., ::-1]
+    )
     assert np.abs(gap).max() > 1e-3
 
 
