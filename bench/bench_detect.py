@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -32,12 +33,29 @@ def _line(name: str, m: dict) -> str:
     )
 
 
+def _stale(data: Path, n: int) -> bool:
+    """True when the cached dataset is missing or was drawn from another training distribution."""
+    from railwatch.simulate.dataset import scene_spec
+
+    try:
+        scenes = json.loads((data / "manifest.json").read_text())["scenes"]
+    except (OSError, ValueError, KeyError):
+        return True
+    drawn = [scene_spec(424242, i, (0.3, 1.0), (512, 512)) for i in range(n)]
+    return len(scenes) != n or any(
+        s.get("seed") != d.seed
+        or s.get("acquired_at") != d.acquisition_time().strftime("%Y-%m-%dT%H:%M:%SZ")
+        for s, d in zip(scenes, drawn, strict=False)
+    )
+
+
 def simulated_accuracy(n: int) -> None:
     from railwatch.detect import evaluate
     from railwatch.simulate.dataset import make_dataset
 
     data = SCRATCH / f"eval-424242-n{n}"
-    if not (data / "manifest.json").is_file():
+    if _stale(data, n):
+        shutil.rmtree(data, ignore_errors=True)
         make_dataset(data, n, seed=424242, gsd_range=(0.3, 1.0), size=(512, 512))
     start = time.perf_counter()
     report = evaluate(data)
