@@ -337,7 +337,7 @@ def test_round_press_figures_beside_a_count_are_no_disagreement(spread, flagged)
 
     r = SimpleNamespace(
         date=date(2023, 10, 5), value=76, method="detector", source="x.tif", level="unprecedented",
-        ratio_to_max=3.2, robust_z=9.0, spread=spread, candidates=(),
+        ratio_to_max=3.2, robust_z=9.0, spread=spread, candidates=(), sigma=4.0,
         baseline=SimpleNamespace(n=0, max=None, median=None),
     )  # fmt: skip
     assert _row(r, {}, "freight").disagreement is flagged

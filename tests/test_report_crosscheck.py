@@ -55,3 +55,26 @@ def test_tarp_caveat_is_a_caveat_not_a_row():
     assert crosscheck.mentions_tarp(tarp)
     assert not crosscheck.mentions_tarp(_claim(2, "caveat", {"uncertain": True}))
     assert crosscheck.from_claims([tarp], [], ROWS, ROWS[-1], DOCS) == []
+
+
+def test_a_count_off_by_less_than_its_own_error_is_within_counting_error():
+    """A detected prior maximum of 24 (±2 sigma of 5) against "at most 20": not refuted."""
+    from dataclasses import replace
+
+    noisy = replace(BASE, max=24, max_sigma=2.5)
+    rows = [replace(ROWS[0], baseline=noisy), replace(ROWS[1], baseline=noisy, sigma=3.0)]
+    claims = [_claim(1, "baseline", {"max": 20, "window_years": 5}),
+              _claim(2, "baseline", {"max": 40, "window_years": 5}),
+              _claim(3, "count", {"count": 82})]  # fmt: skip
+    obs = [_press_obs(3, date(2023, 10, 5), 82)]
+    checks = {c.value: c for c in crosscheck.from_claims(claims, obs, rows, rows[-1], DOCS)}
+    assert checks["≤ 20 (5 y)"].verdict == "consistent"
+    assert checks["≤ 20 (5 y)"].imagery == "24 ± 5"
+    assert checks["≤ 40 (5 y)"].verdict == "differ"  # 16 cars off is beyond any error band
+    assert checks["82"].verdict == "consistent" and checks["82"].imagery == "73 ± 6"
+    # Without the count's own error the same figures differ: the band is what makes them fit.
+    bare = replace(BASE, max=24)
+    rows = [replace(ROWS[0], baseline=bare), replace(ROWS[1], baseline=bare)]
+    plain = {c.value: c for c in crosscheck.from_claims(claims, obs, rows, rows[-1], DOCS)}
+    assert plain["≤ 20 (5 y)"].verdict == "differ" and plain["≤ 20 (5 y)"].imagery == "24"
+    assert plain["82"].verdict == "differ"

@@ -8,6 +8,7 @@ Each row says what the imagery shows for the same thing and whether it agrees.
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -33,7 +34,7 @@ class PressCheck:
     quotes: tuple[str, ...]
     document_ids: tuple[int, ...]
     imagery: str | None  # what the imagery shows for the same thing, as printed
-    verdict: str  # agree | partly | differ | no-imagery | not-checkable
+    verdict: str  # agree | consistent | partly | differ | no-imagery | not-checkable
     status: str = ""  # agree | conflict | single-source | undetermined, between the reports
     label: str = ""  # the press stage's own words for the slot, when it has one
 
@@ -66,9 +67,39 @@ def _iso_day(text: Any) -> date | None:
         return None
 
 
-def _agrees(claimed: float, seen: int) -> bool:
+#: How many counting sigmas of the imagery still leave a press figure "within counting error".
+COUNTING_SIGMAS = 2.0
+
+
+def _press_tolerance(claimed: float) -> float:
     # A press figure is approximate ("about 73"): within 10 % or 2 cars counts as the same.
-    return abs(claimed - seen) <= max(2.0, 0.1 * claimed)
+    return max(2.0, 0.1 * claimed)
+
+
+def _agrees(claimed: float, seen: int, sigma: float = 0.0) -> bool:
+    """Whether a press figure matches a count, allowing ``COUNTING_SIGMAS`` of its error.
+
+    The press's rounding and the count's own error are independent, so the two
+    tolerances add in quadrature. With ``sigma`` 0 this is the press tolerance alone.
+    """
+    slack = math.hypot(_press_tolerance(claimed), COUNTING_SIGMAS * sigma)
+    return abs(claimed - seen) <= slack
+
+
+def _verdict(exact: list[bool], loose: list[bool]) -> str:
+    """agree, consistent (only within the count's own error), partly, or differ."""
+    if all(exact):
+        return "agree"
+    if all(loose):
+        return "consistent"
+    return "partly" if any(loose) else "differ"
+
+
+def _shown(seen: int, sigma: float, verdict: str) -> str:
+    """The imagery's figure, with its error band when that band is what makes it fit."""
+    if verdict == "consistent" and sigma > 0:
+        return f"{seen} ± {COUNTING_SIGMAS * sigma:.0f}"
+    return str(seen)
 
 
 #: Claim kinds the cross-check shows; the others (dates, places, attributions)
@@ -131,8 +162,10 @@ def from_claims(
             if row is None:
                 verdict = "no-imagery"
             else:
-                imagery = str(row.total)
-                verdict = "agree" if _agrees(number, row.total) else "differ"
+                verdict = _verdict(
+                    [_agrees(number, row.total)], [_agrees(number, row.total, row.sigma)]
+                )
+                imagery = _shown(row.total, row.sigma, verdict)
         elif kind == "baseline":
             base = before_rise.baseline if before_rise is not None else None
             years = value.get("window_years")
@@ -144,8 +177,10 @@ def from_claims(
             elif base is None:
                 verdict = "no-imagery"
             else:
-                imagery = str(base.max)
-                verdict = "agree" if _agrees(number, base.max) else "differ"
+                verdict = _verdict(
+                    [_agrees(number, base.max)], [_agrees(number, base.max, base.max_sigma)]
+                )
+                imagery = _shown(base.max, base.max_sigma, verdict)
         elif kind == "characterization":
             row = (
                 _near(rows_by_day, day)
@@ -261,9 +296,11 @@ def from_comparison(
                 if row is None:
                     verdict = "no-imagery"
                 else:
-                    imagery = str(row.total)
-                    fits = [_within(row.total, lo, hi) for lo, hi in intervals]
-                    verdict = "agree" if all(fits) else "partly" if any(fits) else "differ"
+                    verdict = _verdict(
+                        [_within(row.total, lo, hi) for lo, hi in intervals],
+                        [_within(row.total, lo, hi, row.sigma) for lo, hi in intervals],
+                    )
+                    imagery = _shown(row.total, row.sigma, verdict)
             elif name == "baseline.max":
                 maxima = [v.value for v in values if isinstance(v.value, int | float)]
                 number = float(statistics.median(maxima)) if maxima else None
@@ -271,9 +308,11 @@ def from_comparison(
                 if base is None or number is None:
                     verdict = "no-imagery"
                 else:
-                    imagery = str(base.max)
-                    fits = [_agrees(float(m), base.max) for m in maxima]
-                    verdict = "agree" if all(fits) else "partly" if any(fits) else "differ"
+                    verdict = _verdict(
+                        [_agrees(float(m), base.max) for m in maxima],
+                        [_agrees(float(m), base.max, base.max_sigma) for m in maxima],
+                    )
+                    imagery = _shown(base.max, base.max_sigma, verdict)
             elif name == "imagery_date":
                 if row is None:
                     verdict = "no-imagery"
@@ -327,10 +366,11 @@ def _typical(intervals: list[tuple[float, float]]) -> float | None:
     return round(float(statistics.median(points)), 1) if points else None
 
 
-def _within(seen: int, lo: float, hi: float) -> bool:
+def _within(seen: int, lo: float, hi: float, sigma: float = 0.0) -> bool:
     # Press counts are round numbers: the same tolerance as _agrees at each end.
-    tol_lo = max(2.0, 0.1 * lo)
-    tol_hi = max(2.0, 0.1 * hi) if hi != float("inf") else 0.0
+    err = COUNTING_SIGMAS * sigma
+    tol_lo = math.hypot(_press_tolerance(lo), err)
+    tol_hi = math.hypot(_press_tolerance(hi), err) if hi != float("inf") else 0.0
     return lo - tol_lo <= seen <= hi + tol_hi
 
 

@@ -137,6 +137,7 @@ VERDICTS: dict[str, dict[str, str]] = {
     "en": {
         "partly": "agrees with some sources",
         "agree": "agrees",
+        "consistent": "within counting error",
         "differ": "differs",
         "no-imagery": "no imagery",
         "not-checkable": "not checkable from counts",
@@ -144,6 +145,7 @@ VERDICTS: dict[str, dict[str, str]] = {
     "fr": {
         "partly": "concorde avec certaines sources",
         "agree": "concorde",
+        "consistent": "dans la marge d'erreur du comptage",
         "differ": "diffère",
         "no-imagery": "pas d'imagerie",
         "not-checkable": "non vérifiable par les comptages",
@@ -256,7 +258,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "press": "What the press said",
         "press_intro": (
             "Claims about the site found in press reports, set against what the imagery in "
-            "the store shows for the same date."
+            "the store shows for the same date. “Within counting error”: the imagery's figure "
+            "is further from the claim than press rounding allows, but within twice its own "
+            "counting uncertainty (shown as ±)."
         ),
         "col_claim": "Claim",
         "col_sources": "Sources",
@@ -343,7 +347,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "press": "Ce qu'a dit la presse",
         "press_intro": (
             "Affirmations sur le site relevées dans la presse, confrontées à ce que montre "
-            "l'imagerie de la base à la même date."
+            "l'imagerie de la base à la même date. « Dans la marge d'erreur du comptage » : le "
+            "chiffre de l'imagerie s'écarte de l'affirmation plus que l'arrondi de la presse ne "
+            "le permet, mais de moins de deux fois sa propre incertitude de comptage (± indiqué)."
         ),
         "col_claim": "Affirmation",
         "col_sources": "Sources",

@@ -40,6 +40,7 @@ class Baseline:
     p90: float
     first: date
     last: date
+    max_sigma: float = 0.0  # counting uncertainty of the highest earlier count (one sigma)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Row:
     robust_z: float | None = None
     candidates: int = 1
     disagreement: bool = False
+    sigma: float = 0.0  # counting uncertainty of ``total`` (cars, one sigma)
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
@@ -355,6 +357,7 @@ def _row(r: Any, by_id: dict[int | None, Observation], railcar_class: str) -> Ro
             p90=b.p90 or 0.0,
             first=b.first,
             last=b.last,
+            max_sigma=b.max_sigma or 0.0,
         )  # fmt: skip
         if b.n and b.max is not None and b.median is not None
         else None
@@ -377,6 +380,7 @@ def _row(r: Any, by_id: dict[int | None, Observation], railcar_class: str) -> Ro
         candidates=len(r.candidates),
         # Round press figures ("about 73") are no disagreement: the cross-check's tolerance.
         disagreement=r.spread > max(2.0, 0.1 * r.value),
+        sigma=r.sigma,
     )
 
 
