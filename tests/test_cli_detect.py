@@ -35,11 +35,15 @@ def test_models_list_and_use(cli, tmp_path: Path) -> None:
     shutil.copy(SHIPPED_MODEL, mine)
     meta = json.loads(SHIPPED_MODEL.with_suffix(".json").read_text())
     meta["version"] = "railcar-centernet-mine"
+    meta["score_threshold"], meta["flips"] = 0.42, "flip4"
     mine.with_suffix(".json").write_text(json.dumps(meta))
     used = cli.json("models", "use", str(mine))
     assert used["version"] == "railcar-centernet-mine" and used["active"]
     versions = {m["version"]: m["active"] for m in cli.json("models", "list")["models"]}
     assert versions == {shipped["version"]: False, "railcar-centernet-mine": True}
+    # The table says how each model turns scores into counts.
+    table = cli("models", "list").stdout
+    assert "railcar-centernet-mine" in table and "0.42" in table and "flip4" in table
     bad = tmp_path / "bad.onnx"
     bad.write_bytes(b"not a model")
     r = cli("models", "use", str(bad), ok=False)

@@ -249,9 +249,17 @@ def models_list(db: DbOption = DEFAULT_DB_VALUE, as_json: JsonOption = False) ->
     if as_json:
         emit_json({"models": models})
         return
-    table = Table("active", "version", "path")
+    table = Table("active", "version", "threshold", "flips", "path")
     for m in models:
-        table.add_row("*" if m["active"] else "", m["version"], m["path"])
+        meta = m.get("meta") or {}
+        threshold = meta.get("score_threshold")
+        table.add_row(
+            "*" if m["active"] else "",
+            m["version"],
+            f"{threshold:.2f}" if isinstance(threshold, int | float) else "",
+            str(meta.get("flips", "none")),
+            m["path"],
+        )
     out.print(table)
 
 
