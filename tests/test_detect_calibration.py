@@ -50,9 +50,13 @@ def test_calibration_picks_the_rule_s_best_threshold(cal_dir: Path, model_copy: 
     assert keys[cal.threshold] == max(keys.values())
     assert set(cal.count_sigma) == set(CLASSES) and min(cal.count_sigma.values()) >= 0.5
 
+    old_version = read_info(model_copy).version
     info = apply_calibration(model_copy, cal)
     assert read_info(model_copy).score_threshold == cal.threshold == info.score_threshold
     assert read_info(model_copy).extra["calibration"]["scenes"] == 3
+    # Counts now differ from the uncalibrated model's, so the version says so.
+    assert info.version == f"{old_version}.t{round(cal.threshold * 100):02d}"
+    assert read_info(model_copy).extra["calibration"]["from"] == old_version
     # Running at the chosen threshold gives the figures calibration predicted for it,
     # and they beat the absurd threshold the copy started with.
     after = evaluate(cal_dir, model_copy).overall
@@ -93,6 +97,11 @@ def test_calibrating_with_flips_stores_them_with_the_threshold(
     assert doc["flips"] == "hflip" and doc["written"] is True
     info = read_info(model_copy)
     assert info.flips == "hflip" and info.score_threshold == doc["threshold"]
+    assert info.version.endswith(f".t{round(doc['threshold'] * 100):02d}.hflip")
+    # Calibrating again replaces the tag instead of stacking another.
+    cli("models", "calibrate", str(model_copy), "--data", str(cal_dir), "--limit", "1")
+    again = read_info(model_copy).version
+    assert again.count(".t") == 1 and again.endswith(".hflip")
     r = cli("models", "calibrate", str(model_copy), "--data", str(cal_dir), "--flips", "spin",
             ok=False)  # fmt: skip
     assert r.exit_code != 0 and "--flips 'spin'" in r.stderr

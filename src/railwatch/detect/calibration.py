@@ -14,6 +14,7 @@ detector observation carries into the analysis.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -33,6 +34,8 @@ from railwatch.railcars import CLASSES
 THRESHOLD_GRID: tuple[float, ...] = tuple(round(0.20 + 0.01 * i, 2) for i in range(51))
 #: Weight of the count error (cars per scene) against F1 in the rule above.
 COUNT_WEIGHT = 0.01
+#: The tag calibration adds to a version: ``.t38`` (threshold 0.38), ``.t38.hflip``.
+CAL_TAG = re.compile(r"\.t\d{2,3}(\.(hflip|flip4))?$")
 #: The fixed counting error never goes below half a car: a calibration set is finite.
 MIN_SIGMA = 0.5
 
@@ -142,11 +145,24 @@ def count_error_model(scores: list[SceneScore]) -> tuple[dict[str, float], dict[
     return fixed, rel
 
 
-def apply_calibration(model_path: str | Path, cal: Calibration) -> ModelInfo:
-    """Write the threshold and count_sigma into the model's metadata.
+def calibrated_version(version: str, threshold: float, flips: str) -> str:
+    """The version a model takes when calibrated: its own, tagged with threshold and flips.
 
-    The shipped model inside the package is never rewritten in place: copy it
-    (with its ``.json``) and calibrate the copy.
+    Counts depend on the threshold and flips as much as on the weights, and every
+    observation carries the version, so a recalibrated model must not pass for
+    the old one (``detect --site`` would also skip the images it already did).
+    A previous calibration's tag is replaced, not stacked.
+    """
+    base = CAL_TAG.sub("", version)
+    return f"{base}.t{round(threshold * 100):02d}" + ("" if flips == "none" else f".{flips}")
+
+
+def apply_calibration(model_path: str | Path, cal: Calibration) -> ModelInfo:
+    """Write the threshold, flips and counting error into the model's metadata.
+
+    The version gains a calibration tag (see :func:`calibrated_version`). The
+    shipped model inside the package is never rewritten in place: copy it (with
+    its ``.json``) and calibrate the copy.
 
     Raises:
         InputError: the model is the packaged one.
@@ -161,10 +177,12 @@ def apply_calibration(model_path: str | Path, cal: Calibration) -> ModelInfo:
     extra = dict(info.extra)
     extra["calibration"] = {
         **{k: v for k, v in cal.to_dict().items() if k != "rows"},
+        "from": info.version,
         "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
     info = replace(
         info,
+        version=calibrated_version(info.version, cal.threshold, cal.flips),
         score_threshold=cal.threshold,
         count_sigma=cal.count_sigma,
         count_sigma_rel=cal.count_sigma_rel,

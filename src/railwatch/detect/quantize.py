@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from railwatch.detect.calibration import CAL_TAG
 from railwatch.detect.model import ModelInfo, OnnxDetector, read_info, write_metadata
 from railwatch.errors import DetectionError, InputError
 
@@ -143,7 +144,8 @@ def quantize(
             calibrate_method=CalibrationMethod.MinMax,
         )
         staged.replace(dst)
-    base, _, local = info.version.partition("+")
+    # A calibration tag would no longer hold: int8 moves the scores (calibrate again).
+    base, _, local = CAL_TAG.sub("", info.version).partition("+")
     extra = dict(info.extra)
     extra["quantization"] = {
         "scheme": SCHEME,
