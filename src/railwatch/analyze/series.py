@@ -124,7 +124,10 @@ def _key(obs: Observation) -> str:
 def _newest(duplicates: list[Observation]) -> Observation:
     # A class counted twice in one set is a correction: the last stored wins.
     # Without ids fall back on content so that input order never matters.
-    return max(duplicates, key=lambda o: (o.id is not None, o.id or 0, o.count, o.note))
+    return max(
+        duplicates,
+        key=lambda o: (o.id is not None, o.id or 0, o.count, o.note, o.source, o.count_sigma or 0),
+    )
 
 
 def _answer(by_class: dict[str, Observation], name: str) -> list[Observation] | None:
@@ -169,7 +172,9 @@ def _candidate(group: list[Observation], name: str, key: str, sigmas: Sigmas) ->
     parts = _answer(chosen, name)
     if parts is None:
         return None
-    first = group[0]
+    # The set's source as its chosen parts give it (they share time and method); the
+    # smallest name when they differ, so input order never matters.
+    first = min(parts or group, key=lambda o: (o.source, o.id or 0))
     value = sum(o.count for o in parts)
     known = [o.count_sigma for o in parts if o.count_sigma is not None]
     unknown = sum(o.count for o in parts if o.count_sigma is None)
