@@ -55,7 +55,10 @@ def test_calibration_picks_the_rule_s_best_threshold(cal_dir: Path, model_copy: 
     assert read_info(model_copy).score_threshold == cal.threshold == info.score_threshold
     assert read_info(model_copy).extra["calibration"]["scenes"] == 3
     # Counts now differ from the uncalibrated model's, so the version says so.
-    assert info.version == f"{old_version}.t{round(cal.threshold * 100):02d}"
+    from railwatch.detect.calibration import CAL_TAG
+
+    tag = f".t{round(cal.threshold * 100):02d}" + ("" if cal.flips == "none" else f".{cal.flips}")
+    assert info.version == CAL_TAG.sub("", old_version) + tag
     assert read_info(model_copy).extra["calibration"]["from"] == old_version
     # Running at the chosen threshold gives the figures calibration predicted for it,
     # and they beat the absurd threshold the copy started with.
@@ -81,7 +84,8 @@ def test_cli_calibrate(cal_dir: Path, model_copy: Path, cli) -> None:
     assert doc["written"] is False and doc["threshold"] in THRESHOLD_GRID
     assert side.read_text() == before
     r = cli("models", "calibrate", str(model_copy), "--data", str(cal_dir))
-    assert f"set score threshold {doc['threshold']:.2f} with flips none on 3 images" in r.stderr
+    flips = read_info(SHIPPED_MODEL).flips  # the copy keeps the shipped model's flips
+    assert f"set score threshold {doc['threshold']:.2f} with flips {flips} on 3" in r.stderr
     assert read_info(model_copy).score_threshold == doc["threshold"]
     empty = cal_dir.parent / "empty"
     empty.mkdir(exist_ok=True)

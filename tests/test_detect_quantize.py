@@ -24,10 +24,12 @@ def float_model(tmp_path_factory) -> Path:
 
     out = tmp_path_factory.mktemp("float") / "float.onnx"
     info = read_info(SHIPPED_MODEL)
-    extra = {k: v for k, v in info.extra.items() if k != "quantization"}
-    version = info.version.removesuffix(".int8")
+    from railwatch.detect.calibration import CAL_TAG
+
+    extra = {k: v for k, v in info.extra.items() if k not in ("quantization", "calibration")}
+    version = CAL_TAG.sub("", info.version).removesuffix(".int8")
     net = load_network(MODELS_DIR / "railcar.weights.npz")
-    export_onnx(net, out, replace(info, version=version, extra=extra))
+    export_onnx(net, out, replace(info, version=version, extra=extra, flips="none"))
     return out
 
 
