@@ -91,11 +91,8 @@ def calibrate(
     detector = OnnxDetector(model_path, low)
     found = list(detect_samples(find_samples(data_dir)[:limit], detector, progress))
     rows: list[dict[str, float]] = []
-    best: tuple[float, float] | None = None
-    summaries = {}
     for thr in THRESHOLD_GRID:
         m = summarize([f.score(min_score=thr) for f in found])
-        summaries[thr] = m
         rows.append(
             {
                 "threshold": thr,
@@ -103,11 +100,8 @@ def calibrate(
                 "class_accuracy": m.get("class_accuracy", 0.0),
             }
         )
-        key = m["f1"] - COUNT_WEIGHT * m["count_mae"]
-        if best is None or key > best[0]:
-            best = (key, thr)
-    assert best is not None
-    chosen = best[1]
+    # max() keeps the first of equals, and the grid runs low to high: ties go to the lowest.
+    chosen = max(rows, key=lambda r: r["f1"] - COUNT_WEIGHT * r["count_mae"])["threshold"]
     fixed, rel = count_error_model([f.score(min_score=chosen, ignore_occluded=True) for f in found])
     return Calibration(
         data=str(data_dir),
