@@ -166,9 +166,10 @@ def write_metadata(model_path: str | Path, info: ModelInfo) -> None:
     without it that copy is left as it was.
     """
     path = Path(model_path)
+    doc = info.to_dict()
     side = sidecar_of(path)
     tmp = side.with_name(side.name + ".tmp")
-    tmp.write_text(json.dumps(info.to_dict(), indent=2) + "\n", encoding="utf-8")
+    tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     try:
         import onnx
     except ImportError:
@@ -176,7 +177,7 @@ def write_metadata(model_path: str | Path, info: ModelInfo) -> None:
         return
     model = onnx.load(str(path))
     del model.metadata_props[:]
-    for key, value in (("railwatch", json.dumps(info.to_dict())), ("version", info.version)):
+    for key, value in (("railwatch", json.dumps(doc)), ("version", info.version)):
         entry = model.metadata_props.add()
         entry.key, entry.value = key, value
     staged = path.with_name(path.name + ".tmp")
@@ -248,15 +249,14 @@ class OnnxDetector:
 
     def maps(self, tiles: np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(np.moveaxis(tiles, -1, 1), dtype=np.float32)
-        out = self._session.run(None, {self._input: x})[0]
+        out = self._run(x)
         views = FLIPS[self.info.flips]
         if not views:
             return out
         total = out.copy()
         for flip_rows, flip_cols in views:
             axes = (2,) * flip_rows + (3,) * flip_cols
-            seen = self._session.run(None, {self._input: np.ascontiguousarray(np.flip(x, axes))})
-            back = np.flip(seen[0], axes)
+            back = np.flip(self._run(np.ascontiguousarray(np.flip(x, axes))), axes)
             if flip_rows != flip_cols:  # one mirror turns the long axis from θ to -θ
                 back = back.copy()
                 back[:, CH_ANGLE.start + 1] *= -1
@@ -266,6 +266,10 @@ class OnnxDetector:
         mean = total / (len(views) + 1)
         mean[:, CH_OFFSET] = out[:, CH_OFFSET]
         return mean
+
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        """The network on (N, 3, H, W) float32 tiles: its (N, 15, H/4, W/4) maps."""
+        return self._session.run(None, {self._input: x})[0]
 
     def predict(self, tiles: np.ndarray) -> list[np.ndarray]:
         return decode(

@@ -32,19 +32,18 @@ SCHEME = "int8 static QDQ: per-channel int8 weights, uint8 activations, min-max 
 
 
 class _TileRecorder(OnnxDetector):
-    """The float detector, keeping a copy of every tile it is given (network layout)."""
+    """The float detector, keeping the first ``limit`` tiles the network is given."""
 
     def __init__(self, path: Path, info: ModelInfo, limit: int) -> None:
-        super().__init__(path, info)
+        # Ranges are measured on upright tiles: flips would only run the network twice.
+        super().__init__(path, replace(info, flips="none"))
         self.limit = limit
         self.tiles: list[np.ndarray] = []
 
-    def maps(self, tiles: np.ndarray) -> np.ndarray:
-        x = np.ascontiguousarray(np.moveaxis(tiles, -1, 1), dtype=np.float32)
-        for i in range(len(x)):
-            if len(self.tiles) < self.limit:
-                self.tiles.append(x[i : i + 1].copy())
-        return super().maps(tiles)
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        take = x[: max(0, self.limit - len(self.tiles))]
+        self.tiles.extend(take[i : i + 1].copy() for i in range(len(take)))
+        return super()._run(x)
 
 
 def image_files(paths: Sequence[str | Path]) -> list[Path]:
