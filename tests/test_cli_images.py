@@ -409,3 +409,68 @@ def test_list_json_is_only_json(sited, tmp_path):
 
     result = sited("images", "list", "--json")
     assert [i["site"] for i in json.loads(result.stdout)["images"]] == ["tumangang"]
+
+
+# -- cloud cover -------------------------------------------------------------------
+
+
+def _stac(path: Path, **props) -> Path:
+    doc = {"type": "Feature", "stac_version": "1.0.0", "id": "x", "properties": props}
+    return write_json(path, doc)
+
+
+def test_cloud_cover_comes_from_the_metadata_that_says_it(sited, tmp_path):
+    dated = {"TIFFTAG_DATETIME": "2023:10:05 02:13:00"}
+    # A 0-1 fraction tag (railwatch's simulator), a percent tag in a vendor domain.
+    frac = write_tif(tmp_path / "frac.tif", tags={**dated, "CLOUD_FRACTION": "0.4378"})
+    pct = write_tif(tmp_path / "pct.tif", tags=dated, ns_tags={"IMD": {"cloudCover": "12"}})
+    none = write_tif(tmp_path / "none.tif", tags={"TIFFTAG_DATETIME": "2023:10:06 02:13:00"})
+    # STAC wins over the tag; --cloud-cover wins over both.
+    stac = write_tif(tmp_path / "stac.tif", tags={**dated, "CLOUD_COVER": "90"})
+    _stac(tmp_path / "stac.tif.stac.json", datetime=WHEN, **{"eo:cloud_cover": 3.5})
+    by_name = {Path(i["path"]).name: i for i in add(sited, frac, pct, none, stac)}
+    assert by_name["frac.tif"]["cloud_cover"] == pytest.approx(43.78)
+    assert by_name["pct.tif"]["cloud_cover"] == 12
+    assert by_name["none.tif"]["cloud_cover"] is None
+    assert by_name["stac.tif"]["cloud_cover"] == 3.5
+    meta = sited.json("images", "show", str(by_name["pct.tif"]["id"]))["meta"]
+    assert meta["cloud_cover_source"] == "tag IMD:cloudCover"
+    meta = sited.json("images", "show", str(by_name["stac.tif"]["id"]))["meta"]
+    assert meta["cloud_cover_source"] == "STAC eo:cloud_cover"
+    over = write_tif(tmp_path / "over.tif", tags={**dated, "CLOUD_COVER": "91"})
+    [img] = add(sited, over, "--cloud-cover", "0")
+    assert img["action"] == "added" and img["cloud_cover"] == 0
+    # An analyst sets it afterwards; the listing shows it.
+    image_id = by_name["none.tif"]["id"]
+    shown = sited.json("images", "cloud", str(image_id), "60")
+    assert shown["cloud_cover"] == 60
+    meta = sited.json("images", "show", str(image_id))["meta"]
+    assert meta["cloud_cover_source"] == "analyst"
+    listed = {i["id"]: i["cloud_cover"] for i in sited.json("images", "list")["images"]}
+    assert listed[image_id] == 60 and listed[by_name["pct.tif"]["id"]] == 12
+
+
+def test_a_nonsense_cloud_tag_is_kept_for_the_record_not_used(sited, tmp_path):
+    tags = {"TIFFTAG_DATETIME": "2023:10:05 02:13:00", "CLOUD_COVER": "lots"}
+    [img] = add(sited, write_tif(tmp_path / "odd.tif", tags=tags))
+    assert img["cloud_cover"] is None
+    meta = sited.json("images", "show", str(img["id"]))["meta"]
+    assert meta["unreadable_cloud_tags"] == ["CLOUD_COVER='lots'"]
+
+
+def test_bad_cloud_cover_is_refused_and_changes_nothing(sited, tmp_path, db_path):
+    path = write_tif(tmp_path / "ok.tif", tags={"TIFFTAG_DATETIME": "2023:10:05 02:13:00"})
+    before = table_counts(db_path)
+    r = sited("images", "add", path, "--site", "tumangang", "--cloud-cover", "140", ok=False)
+    assert r.exit_code == 2 and "--cloud-cover" in r.stderr and "ok.tif" in r.stderr
+    _stac(tmp_path / "ok.tif.stac.json", datetime=WHEN, **{"eo:cloud_cover": "cloudy"})
+    r = sited("images", "add", path, "--site", "tumangang", ok=False)
+    assert r.exit_code == 2 and "eo:cloud_cover" in r.stderr and "ok.tif.stac.json" in r.stderr
+    assert table_counts(db_path) == before
+    (tmp_path / "ok.tif.stac.json").unlink()
+    [img] = add(sited, path)
+    r = sited("images", "cloud", str(img["id"]), "150", ok=False)
+    assert r.exit_code == 2 and "0 to 100" in r.stderr
+    r = sited("images", "cloud", "99", "5", ok=False)
+    assert r.exit_code == 2 and "no image with id 99" in r.stderr
+    assert sited.json("images", "show", str(img["id"]))["cloud_cover"] is None

@@ -58,6 +58,7 @@ class Image(_Record):
     acquired_at: datetime
     provider: str = ""
     format: str = ""
+    cloud_cover: float | None = None  # percent of the image; None: no source said
     id: int | None = None
 
 

@@ -58,6 +58,13 @@ def images_add(
     provider: Annotated[
         str | None, typer.Option("--provider", help="Who supplied the imagery.")
     ] = None,
+    cloud_cover: Annotated[
+        float | None,
+        typer.Option(
+            "--cloud-cover",
+            help="Percent of the image under cloud (0-100); overrides STAC, sidecar and tags.",
+        ),
+    ] = None,
     db: DbOption = DEFAULT_DB_VALUE,
     as_json: JsonOption = False,
 ) -> None:
@@ -69,6 +76,7 @@ def images_add(
         gsd=gsd,
         stac=stac,
         provider=provider,
+        cloud_cover=cloud_cover,
         warn=lambda message: err.print(f"warning: {message}", markup=False, highlight=False),
     )
     from railwatch import imagery  # rasterio loads here, not at CLI start-up
@@ -112,6 +120,7 @@ def images_list(
     table.add_column("site")
     table.add_column("pixels", no_wrap=True)
     table.add_column("GSD m")
+    table.add_column("cloud %")
     table.add_column("provider")
     table.add_column("file", no_wrap=True)
     for i in images:
@@ -121,6 +130,7 @@ def images_list(
             i.site,
             f"{i.width}×{i.height}×{i.bands}",
             f"{i.gsd_m:.2f}",
+            "-" if i.cloud_cover is None else f"{i.cloud_cover:.0f}",
             i.provider,
             Path(i.path).name,
         )
@@ -154,7 +164,36 @@ def images_show(
         ("CRS", image.crs),
         ("bounds", ", ".join(f"{v:.6f}" for v in image.bounds)),
         ("provider", image.provider or "-"),
+        (
+            "cloud",
+            "unknown"
+            if image.cloud_cover is None
+            else f"{image.cloud_cover:g} % (from {meta.get('cloud_cover_source', '?')})",
+        ),
         ("sha256", image.sha256),
     ]
     for name, value in rows:
         out.print(f"{name:>9}: {value}", markup=False)
+
+
+@images_app.command("cloud")
+def images_cloud(
+    image_id: Annotated[int, typer.Argument(metavar="ID", help="Image id (from images list).")],
+    percent: Annotated[
+        float, typer.Argument(metavar="PERCENT", help="Percent of the image under cloud, 0-100.")
+    ],
+    db: DbOption = DEFAULT_DB_VALUE,
+    as_json: JsonOption = False,
+) -> None:
+    """Record an image's cloud cover (when its metadata gave none, or gave it wrong).
+
+    Counts from images more clouded than the analysis's --max-cloud are shown but
+    do not set baselines.
+    """
+    from railwatch import imagery  # rasterio loads here, not at CLI start-up
+
+    with store_at(db) as store:
+        image = imagery.set_cloud_cover(store, image_id, percent)
+    say(f"cloud cover {image.cloud_cover:g} %: {_line(image)}")
+    if as_json:
+        emit_json(image.to_dict())

@@ -6,7 +6,14 @@ whatever the format (GeoTIFF/COG in any CRS, PNG/JPEG with a sidecar or world
 file). See docs/imagery.md for the rules.
 """
 
-from railwatch.imagery.ingest import describe, get_image, ingest, list_images, sha256_of
+from railwatch.imagery.ingest import (
+    describe,
+    get_image,
+    ingest,
+    list_images,
+    set_cloud_cover,
+    sha256_of,
+)
 from railwatch.imagery.source import (
     FORMATS,
     MAX_PIXELS,
@@ -27,5 +34,6 @@ __all__ = [
     "ingest",
     "list_images",
     "open_source",
+    "set_cloud_cover",
     "sha256_of",
 ]

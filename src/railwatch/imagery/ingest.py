@@ -129,6 +129,30 @@ def _gsd(
     return float(value), meta
 
 
+def _cloud(
+    path: Path, src: RasterSource, cloud: float | None, stac: sidecars.StacItem | None
+) -> dict[str, Any]:
+    """Cloud cover in percent and where it came from; nothing when no source says.
+
+    Counts from a cloudy image are unreliable both ways (cars hidden, cloud edges
+    and shadows taken for cars), so the analysis needs to know which images were.
+    """
+    if cloud is not None:
+        sidecars.cloud_percent(cloud, "--cloud-cover", str(path))
+    tag_value, tag_name, unreadable = metadata.cloud_cover_from_tags(src.dataset)
+    choices: list[tuple[float | None, str]] = [
+        (cloud, "--cloud-cover"),
+        (stac.cloud_cover if stac else None, "STAC eo:cloud_cover"),
+        (src.sidecar.cloud_cover if src.sidecar else None, "sidecar cloud_cover"),
+        (tag_value, f"tag {tag_name}"),
+    ]
+    meta: dict[str, Any] = {"unreadable_cloud_tags": unreadable} if unreadable else {}
+    for value, source in choices:
+        if value is not None:
+            return {**meta, "cloud_cover": float(value), "cloud_cover_source": source}
+    return meta
+
+
 def _layout(src: RasterSource) -> dict[str, Any]:
     ds = src.dataset
     bh, bw = ds.block_shapes[0]
@@ -157,6 +181,7 @@ def describe(
     gsd: float | None = None,
     stac: str | Path | None = None,
     provider: str | None = None,
+    cloud_cover: float | None = None,
     warn: Warn | None = None,
 ) -> tuple[Image, dict[str, Any]]:
     """Check one image against a site and describe it, without storing anything.
@@ -199,6 +224,7 @@ def describe(
         meta: dict[str, Any] = {
             **time_meta,
             **gsd_meta,
+            **_cloud(path, src, cloud_cover, stac_item),
             "provider_source": who_source,
             "georef": src.georef,
             "sidecar": str(src.sidecar.path) if src.sidecar else None,
@@ -228,6 +254,7 @@ def describe(
             acquired_at=when,
             provider=who,
             format=src.driver,
+            cloud_cover=meta.get("cloud_cover"),
         )
     return image, meta
 
@@ -241,6 +268,7 @@ def ingest(
     gsd: float | None = None,
     stac: str | Path | None = None,
     provider: str | None = None,
+    cloud_cover: float | None = None,
     progress: Progress | None = None,
     warn: Warn | None = None,
 ) -> list[tuple[Image, str]]:
@@ -254,6 +282,7 @@ def ingest(
         gsd: ground sample distance in metres, overriding STAC and the transform.
         stac: a STAC item supplying time, GSD and provider for every file.
         provider: who supplied the imagery, overriding STAC.
+        cloud_cover: percent of the image under cloud, overriding STAC, sidecar and tags.
         progress: called as ``progress(done, total, path)`` after each file is checked.
         warn: called with a message when something looks wrong but is not refused
             (a declared GSD far from the transform's); logged as a warning if None.
@@ -276,7 +305,14 @@ def ingest(
     for i, p in enumerate(paths, 1):
         described.append(
             describe(
-                p, site=target, acquired=acquired, gsd=gsd, stac=stac, provider=provider, warn=warn
+                p,
+                site=target,
+                acquired=acquired,
+                gsd=gsd,
+                stac=stac,
+                provider=provider,
+                cloud_cover=cloud_cover,
+                warn=warn,
             )
         )
         if progress is not None:
@@ -332,4 +368,29 @@ def get_image(store: Store, image_id: int) -> tuple[Image, dict[str, Any]]:
         return image_rows.get(session, image_id), image_rows.meta_of(session, image_id)
 
 
-__all__ = ["FORMATS", "describe", "get_image", "ingest", "list_images", "sha256_of"]
+def set_cloud_cover(
+    store: Store, image_id: int, percent: float, *, source: str = "analyst"
+) -> Image:
+    """Record an image's cloud cover when its metadata gave none, or gave it wrong.
+
+    Detector counts of the image are kept; the analysis reads the new figure the
+    next time it runs.
+
+    Raises:
+        ImageryError: ``percent`` is not within 0-100.
+        NotFoundError: no image has this id.
+    """
+    sidecars.cloud_percent(percent, "cloud cover", f"image {image_id}")
+    with store.transaction() as session:
+        return image_rows.set_cloud_cover(session, image_id, float(percent), source)
+
+
+__all__ = [
+    "FORMATS",
+    "describe",
+    "get_image",
+    "ingest",
+    "list_images",
+    "set_cloud_cover",
+    "sha256_of",
+]

@@ -82,6 +82,36 @@ def tags_of(dataset: Any) -> list[tuple[str, str, str]]:
     return found
 
 
+# Cloud-cover tags (normalised as above): percent, or a 0-1 fraction. Providers name
+# them variously; railwatch's own simulator writes CLOUD_FRACTION.
+_CLOUD_PERCENT = ("CLOUDCOVER", "CLOUDCOVERPERCENT", "CLOUDCOVERAGE", "CLOUDPERCENT")
+_CLOUD_FRACTION = ("CLOUDFRACTION",)
+
+
+def cloud_cover_from_tags(dataset: Any) -> tuple[float | None, str, list[str]]:
+    """The image's cloud cover in percent, from its tags.
+
+    Returns:
+        The percentage (or None), the tag it came from (``DOMAIN:KEY``), and
+        cloud tags whose value is not a number in range (kept for the record).
+    """
+    unreadable: list[str] = []
+    for domain, key, value in tags_of(dataset):
+        norm = re.sub(r"[^A-Z0-9]", "", key.upper())
+        if norm not in _CLOUD_PERCENT + _CLOUD_FRACTION:
+            continue
+        name = f"{domain}:{key}" if domain else key
+        try:
+            number = float(value.strip().rstrip("%"))
+        except ValueError:
+            number = math.nan
+        percent = number * 100 if norm in _CLOUD_FRACTION else number
+        if math.isfinite(percent) and 0 <= percent <= 100:
+            return round(percent, 3), name, unreadable
+        unreadable.append(f"{name}={value[:40]!r}")
+    return None, "", unreadable
+
+
 def acquisition_from_tags(
     dataset: Any,
 ) -> tuple[datetime | None, str, list[str]]:

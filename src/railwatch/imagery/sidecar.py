@@ -39,6 +39,7 @@ class Sidecar:
     acquired: datetime | None = None
     gsd: float | None = None
     provider: str = ""
+    cloud_cover: float | None = None  # percent of the image
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class StacItem:
     gsd: float | None = None
     provider: str = ""
     provider_field: str = ""
+    cloud_cover: float | None = None  # percent, from eo:cloud_cover
     properties: dict[str, Any] = field(default_factory=dict)
 
 
@@ -112,6 +114,13 @@ def _gsd(value: Any, name: str, where: str) -> float:
     return float(value)
 
 
+def cloud_percent(value: Any, name: str, where: str) -> float:
+    """A cloud cover in percent (0-100), as STAC's ``eo:cloud_cover`` gives it."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 100:
+        raise ImageryError(f"{where}: {name!r} must be a cloud cover in percent, 0 to 100")
+    return float(value)
+
+
 def sidecar_candidates(image: Path) -> list[Path]:
     return [image.with_name(image.name + ".json"), image.with_suffix(".json")]
 
@@ -146,7 +155,7 @@ def read_sidecar(path: Path, image: Path, doc: Any = None) -> Sidecar:
     where = f"{image}: sidecar {path}"
     if not isinstance(doc, dict):
         raise ImageryError(f"{where} must hold a JSON object")
-    known = {"crs", "transform", "bounds", "datetime", "gsd", "provider"}
+    known = {"crs", "transform", "bounds", "datetime", "gsd", "provider", "cloud_cover"}
     if not known & set(doc):
         raise ImageryError(f"{where} has none of the fields {', '.join(sorted(known))}")
     crs = parse_crs(doc["crs"], where) if "crs" in doc else None
@@ -173,6 +182,11 @@ def read_sidecar(path: Path, image: Path, doc: Any = None) -> Sidecar:
         acquired=_time(doc["datetime"], "datetime", where) if "datetime" in doc else None,
         gsd=_gsd(doc["gsd"], "gsd", where) if "gsd" in doc else None,
         provider=provider.strip(),
+        cloud_cover=(
+            cloud_percent(doc["cloud_cover"], "cloud_cover", where)
+            if doc.get("cloud_cover") is not None
+            else None
+        ),
     )
 
 
@@ -187,7 +201,7 @@ def find_stac(image: Path) -> StacItem | None:
 
 
 def read_stac(path: Path, image: Path, doc: Any = None) -> StacItem:
-    """Read datetime, GSD and provider from a STAC item.
+    """Read datetime, GSD, provider and cloud cover from a STAC item.
 
     Raises:
         ImageryError: the file is missing, not JSON, not a STAC item, or a field is malformed.
@@ -219,12 +233,14 @@ def read_stac(path: Path, image: Path, doc: Any = None) -> StacItem:
             name = providers[0].get("name")
             if isinstance(name, str) and name.strip():
                 provider, provider_field = name.strip(), "providers[0].name"
+    cloud = props.get("eo:cloud_cover")
     return StacItem(
         path=path,
         acquired=acquired,
         gsd=gsd,
         provider=provider,
         provider_field=provider_field,
+        cloud_cover=None if cloud is None else cloud_percent(cloud, "eo:cloud_cover", where),
         properties=props,
     )
 

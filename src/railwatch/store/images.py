@@ -30,6 +30,7 @@ def to_record(row: ImageRow, slug: str) -> Image:
         acquired_at=row.acquired_at,
         provider=row.provider,
         format=row.format,
+        cloud_cover=(row.meta or {}).get("cloud_cover"),
     )
 
 
@@ -43,6 +44,9 @@ def find(session: Session, site: str, sha256: str) -> Image | None:
 
 
 def add(session: Session, image: Image, meta: dict | None = None) -> Image:
+    meta = dict(meta or {})
+    if image.cloud_cover is not None:
+        meta["cloud_cover"] = image.cloud_cover
     row = ImageRow(
         site_id=sites.row_for(session, image.site).id,
         path=image.path,
@@ -58,7 +62,7 @@ def add(session: Session, image: Image, meta: dict | None = None) -> Image:
         gsd_m=image.gsd_m,
         acquired_at=image.acquired_at,
         provider=image.provider,
-        meta=meta or {},
+        meta=meta,
     )
     session.add(row)
     session.flush()
@@ -87,6 +91,22 @@ def list_images(
         query = query.where(ImageRow.acquired_at >= since)
     query = query.order_by(ImageRow.acquired_at, ImageRow.id)
     return [to_record(row, slug) for row, slug in session.execute(query)]
+
+
+def set_cloud_cover(session: Session, image_id: int, percent: float, source: str) -> Image:
+    """Record how much of an image is under cloud (an analyst who looked, say)."""
+    found = session.execute(
+        select(ImageRow, SiteRow.slug)
+        .join(SiteRow, ImageRow.site_id == SiteRow.id)
+        .where(ImageRow.id == image_id)
+    ).first()
+    if found is None:
+        raise NotFoundError(f"no image with id {image_id} in the store")
+    row, slug = found
+    # A new dict: SQLAlchemy does not see changes made inside a JSON value.
+    row.meta = {**(row.meta or {}), "cloud_cover": percent, "cloud_cover_source": source}
+    session.flush()
+    return to_record(row, slug)
 
 
 def meta_of(session: Session, image_id: int) -> dict:
