@@ -16,8 +16,8 @@ from railwatch.analyze import (
     tail_probability,
 )
 from railwatch.errors import AnalysisError, InputError
-from railwatch.records import Event
-from test_analyze_story import SUMMIT, at, obs, story
+from railwatch.records import Event, Observation
+from test_analyze_story import SUMMIT, at, history, obs, story
 
 
 def quiet_series(n: int, value: int | None = None, start: date = date(2020, 1, 1)):
@@ -238,3 +238,63 @@ def test_to_dict_is_plain_json():
     assert doc["latest"]["level"] == "unprecedented"
     assert doc["onset"]["date"] and doc["rows"][0]["baseline"]["n"] == 0
     assert "NaN" not in text and "Infinity" not in text
+
+
+# -- clouded imagery ---------------------------------------------------------------
+
+
+def _detector(day: str | date, count: int, image_id: int) -> Observation:
+    return obs(day, count, method="detector", source=f"img{image_id}", image_id=image_id)
+
+
+def test_a_clouded_count_is_judged_but_does_not_set_the_baseline():
+    # Cloud edges read as cars: 30 on a cloudy day in the quiet years, then 32 clear.
+    quiet = [_detector(d, n, i) for i, (d, n) in enumerate(history(), start=1)]
+    cloudy_day = quiet[40].observed_at.date()
+    quiet[40] = _detector(cloudy_day, 30, 40_000)
+    later = [_detector("2023-10-05", 32, 50_000)]
+    clouds = {40_000: 44.0}
+    a = assess(quiet + later, cloud_cover=clouds, as_of="2023-10-06")
+    row = a.row(cloudy_day)
+    assert row.basis == "clouded"
+    assert row.candidates[0].cloud_cover == 44.0
+    assert a.latest.baseline.max == 20
+    assert a.latest.level == "unprecedented"
+    # Without the cloud figure the cloudy count is the prior maximum, and 32 no record.
+    plain = assess(quiet + later, as_of="2023-10-06")
+    assert plain.latest.baseline.max == 30
+    assert plain.latest.level != "unprecedented"
+    # A stricter or looser rule is honoured: 44 % is fine under a 50 % limit.
+    loose = assess(quiet + later, cloud_cover=clouds, rules=Rules(max_cloud=50))
+    assert loose.row(cloudy_day).basis == "imagery"
+    assert loose.latest.baseline.max == 30
+
+
+def test_a_clear_image_of_the_same_date_beats_a_clouded_one():
+    day = "2022-05-01"
+    clouded, clear = _detector(day, 30, 1), _detector(day, 4, 2)
+    for order in ([clouded, clear], [clear, clouded]):
+        (value,), _ = collect(order, cloud_cover={1: 60.0, 2: 0.0})
+        assert value.value == 4 and value.basis == "imagery"
+        assert [c.used for c in value.candidates if c.key == "image:1"] == [False]
+    # Clouded imagery is still preferred to a press claim of that date.
+    press = obs(day, 12, method="press", source="wire", document_id=7)
+    (value,), _ = collect([clouded, press], cloud_cover={1: 60.0})
+    assert (value.value, value.basis) == (30, "clouded")
+
+
+def test_clouded_dates_set_the_baseline_when_nothing_clearer_exists():
+    quiet = [_detector(d, n, i) for i, (d, n) in enumerate(history(), start=1)]
+    clouds = {i: 80.0 for i in range(1, len(quiet) + 1)}
+    a = assess([*quiet, _detector("2023-10-05", 73, 9999)], cloud_cover=clouds)
+    assert a.latest.baseline.basis == "clouded"
+    assert a.latest.baseline.max == 20
+    assert a.latest.level == "unprecedented"
+
+
+def test_the_finding_says_when_its_count_comes_from_a_clouded_image():
+    quiet = [_detector(d, n, i) for i, (d, n) in enumerate(history(), start=1)]
+    a = assess([*quiet, _detector("2023-10-05", 73, 9999)], cloud_cover={9999: 62.4})
+    assert "(from an image 62 % under cloud)" in a.finding
+    with pytest.raises(InputError, match="cloud"):
+        Rules(max_cloud=120)

@@ -14,6 +14,7 @@ from railwatch.errors import InputError
 from railwatch.records import Event, Observation, Site
 from railwatch.store import Store
 from railwatch.store import events as event_rows
+from railwatch.store import images as image_rows
 from railwatch.store import observations as observation_rows
 from railwatch.store import sites as site_rows
 
@@ -75,6 +76,16 @@ def list_observations(
         return observation_rows.list_observations(
             session, site=site, method=method, since=since, until=until
         )
+
+
+def cloud_cover(store: Store, *, site: str) -> dict[int, float]:
+    """Percent under cloud of the site's images whose cover is known, by image id."""
+    with store.transaction() as session:
+        return {
+            i.id: i.cloud_cover
+            for i in image_rows.list_images(session, site=site)
+            if i.id is not None and i.cloud_cover is not None
+        }
 
 
 def add_event(store: Store, event: Event) -> tuple[Event, bool]:

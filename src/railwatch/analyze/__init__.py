@@ -18,11 +18,12 @@ from railwatch.analyze.assessment import (
 )
 from railwatch.analyze.baseline import Baseline, Tail, robust_scale, tail_probability
 from railwatch.analyze.onset import Onset, find_onset
-from railwatch.analyze.series import Candidate, DayValue, Sigmas, collect
+from railwatch.analyze.series import MAX_CLOUD, Candidate, DayValue, Sigmas, collect
 from railwatch.analyze.window import Window, parse_window
 
 __all__ = [
     "LEVELS",
+    "MAX_CLOUD",
     "Assessment",
     "Baseline",
     "Candidate",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
@@ -19,7 +19,14 @@ from typing import Any
 from railwatch import service
 from railwatch.analyze.baseline import Baseline, Tail, robust_scale, summarize, tail_probability
 from railwatch.analyze.onset import Onset, find_onset
-from railwatch.analyze.series import Candidate, DayValue, Sigmas, collect, utc_date
+from railwatch.analyze.series import (
+    MAX_CLOUD,
+    Candidate,
+    DayValue,
+    Sigmas,
+    collect,
+    utc_date,
+)
 from railwatch.analyze.window import Window, parse_window
 from railwatch.errors import AnalysisError, InputError
 from railwatch.railcars import members
@@ -52,6 +59,8 @@ class Rules:
         onset_fence_z: robust SDs above the median that are "above the usual
             range" when delimiting the episode.
         sigmas: nominal counting uncertainty for sources that give none.
+        max_cloud: percent of an image under cloud above which its count is
+            compared with the baseline but does not enter later ones.
     """
 
     min_history: int = 10
@@ -65,10 +74,13 @@ class Rules:
     onset_penalty: float = 3.0
     onset_fence_z: float = 3.0
     sigmas: Sigmas = field(default_factory=Sigmas)
+    max_cloud: float = MAX_CLOUD
 
     def __post_init__(self) -> None:
         if self.min_history < 1:
             raise InputError(f"minimum history {self.min_history} must be at least 1")
+        if not 0 <= self.max_cloud <= 100:
+            raise InputError(f"maximum cloud cover {self.max_cloud:g} % must be within 0-100")
 
 
 @dataclass(frozen=True)
@@ -81,8 +93,9 @@ class DateAssessment:
         value, method, source: the value used and where it came from.
         sigma: its counting uncertainty (cars, one sigma) as used.
         count_sigma: the uncertainty the source gave, if any.
-        basis: ``imagery`` or ``press`` (press-only dates are compared with
-            the baseline but do not enter later baselines while imagery exists).
+        basis: ``imagery``, ``clouded`` or ``press`` (clouded-imagery and
+            press-only dates are compared with the baseline but do not enter
+            later baselines while clear imagery exists).
         candidates: every source's value for the date, the used one flagged.
         spread: disagreement between candidates (max − min, cars).
         baseline: the earlier dates in the window.
@@ -218,12 +231,16 @@ def _plain(value: Any) -> Any:
 def _eligible(days: list[DayValue], index: int, start: date) -> list[DayValue]:
     """Earlier dates in the window that may set the baseline for ``days[index]``.
 
-    Press values are claims about imagery, usually rounded and second-hand: while
-    any imagery-based value lies in the window they are compared, not used.
+    Press values are claims about imagery, usually rounded and second-hand, and
+    counts of clouded images miss hidden cars and take cloud edges for cars:
+    while a better kind of value lies in the window they are compared, not used.
     """
     earlier = [d for d in days[:index] if d.date >= start]
-    imagery = [d for d in earlier if d.basis == "imagery"]
-    return imagery if imagery else earlier
+    for basis in ("imagery", "clouded"):
+        chosen = [d for d in earlier if d.basis == basis]
+        if chosen:
+            return chosen
+    return earlier
 
 
 def _episode(
@@ -256,7 +273,7 @@ def _judge(
 ) -> DateAssessment:
     episode = _episode(day.date, eligible, levels, rules)
     prior = eligible[: len(eligible) - len(episode)]
-    basis = "none" if not prior else ("imagery" if prior[0].basis == "imagery" else "press")
+    basis = prior[0].basis if prior else "none"
     values = [d.value for d in prior]
     base = summarize(
         [d.date for d in prior],
@@ -349,6 +366,9 @@ def _finding(
     head = f"{row.value} {_noun(row.railcar_class, row.value)} on {row.date}"
     if row.basis == "press":
         head += " (a press claim, not a measurement)"
+    elif row.basis == "clouded":
+        used = next(c for c in row.candidates if c.used)
+        head += f" (from an image {used.cloud_cover:.0f} % under cloud)"
     since = f"since {b.window_start}"
     if row.level == "insufficient-history":
         text = (
@@ -396,6 +416,7 @@ def assess(
     min_history: int | None = None,
     rules: Rules | None = None,
     site: str | None = None,
+    cloud_cover: Mapping[int, float] | None = None,
 ) -> Assessment:
     """Judge every observation date of one site, and summarize the latest.
 
@@ -411,6 +432,8 @@ def assess(
         rules: thresholds (defaults documented in docs/analyze.md).
         site: keep only this site's observations (and name it in messages);
             without it the observations must all be of one site.
+        cloud_cover: percent under cloud of the counted images, by image id
+            (see ``Rules.max_cloud``); images missing from it count as clear.
 
     Returns:
         The assessment; ``latest`` is the row the finding is about.
@@ -434,7 +457,13 @@ def assess(
     sites = sorted({o.site for o in obs}) or ([site] if site else [])
     if len(sites) > 1:
         raise AnalysisError(f"observations of several sites ({', '.join(sites)}); assess one")
-    days, unanswered = collect(obs, railcar_class, sigmas=rules.sigmas)
+    days, unanswered = collect(
+        obs,
+        railcar_class,
+        sigmas=rules.sigmas,
+        cloud_cover=cloud_cover,
+        max_cloud=rules.max_cloud,
+    )
     if not days:
         upto = f" on or before {cutoff}" if cutoff else ""
         where = sites[0] if sites else "the site"
@@ -514,4 +543,5 @@ def assess_site(store: Store, site: str, **options: Any) -> Assessment:
     """
     observations = service.list_observations(store, site=site)
     events = service.list_events(store, site=site)
-    return assess(observations, events, site=site, **options)
+    clouds = service.cloud_cover(store, site=site)
+    return assess(observations, events, site=site, cloud_cover=clouds, **options)

@@ -25,11 +25,9 @@ class Baseline:
 
     Attributes:
         n: number of earlier observation dates used.
-        basis: ``imagery`` when any earlier imagery-based value lies in the
-            window (press-only dates are then left out), ``press`` when the
-            window holds press values only, ``none`` when it is empty.
-        window_start: first day of the window (inclusive); the window ends the
-            day before the assessed date.
+        basis: the kind of value the window's baseline was made of: ``imagery``
+            when any clear imagery-based value lies in it, else ``clouded`` when
+            counts of clouded images do, else ``press``; ``none`` when empty.
         first, last: first and last date actually covered.
         max, max_date, max_sigma: highest earlier value, its (first) date and
             the largest counting sigma among the dates at that value.

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
@@ -24,6 +24,10 @@ PRECEDENCE: tuple[str, ...] = ("analyst", "detector", "press")
 
 #: Methods whose values are measurements of imagery (they may set baselines).
 IMAGERY_METHODS: frozenset[str] = frozenset({"analyst", "detector"})
+
+#: Percent of an image under cloud above which its counts are not trusted to set
+#: a baseline: clouds hide cars, and their edges and shadows pass for cars.
+MAX_CLOUD = 25.0
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,7 @@ class Candidate:
             the nominal one (:class:`Sigmas`) for the rest.
         classes: the observation classes the value was built from.
         observation_ids: store ids of those observations (where known).
+        cloud_cover: percent of the counted image under cloud, where known.
         used: whether this is the value used for the date.
     """
 
@@ -81,7 +86,12 @@ class Candidate:
     sigma: float
     classes: tuple[str, ...]
     observation_ids: tuple[int, ...]
+    cloud_cover: float | None = None
     used: bool = False
+
+    def clouded(self, max_cloud: float) -> bool:
+        """Whether the image counted was too cloudy for the count to be trusted."""
+        return self.cloud_cover is not None and self.cloud_cover > max_cloud
 
 
 @dataclass(frozen=True)
@@ -92,7 +102,8 @@ class DayValue:
         date: UTC calendar date.
         value: cars of the chosen class used for this date.
         method, source, sigma, count_sigma: those of the candidate used.
-        basis: ``imagery`` (analyst or detector) or ``press``.
+        basis: ``imagery`` (analyst or detector), ``clouded`` (imagery more
+            clouded than the analysis allows, see :data:`MAX_CLOUD`) or ``press``.
         candidates: every count set that answered, used one flagged.
         spread: max minus min over all candidates (0 when they agree or
             when there is only one).
@@ -164,7 +175,13 @@ def _answer(by_class: dict[str, Observation], name: str) -> list[Observation] | 
     return parts
 
 
-def _candidate(group: list[Observation], name: str, key: str, sigmas: Sigmas) -> Candidate | None:
+def _candidate(
+    group: list[Observation],
+    name: str,
+    key: str,
+    sigmas: Sigmas,
+    cloud_cover: Mapping[int, float],
+) -> Candidate | None:
     by_class: dict[str, list[Observation]] = defaultdict(list)
     for obs in group:
         by_class[obs.railcar_class].append(obs)
@@ -192,6 +209,7 @@ def _candidate(group: list[Observation], name: str, key: str, sigmas: Sigmas) ->
         sigma=math.sqrt(sigma_sq),
         classes=tuple(sorted(o.railcar_class for o in parts)),
         observation_ids=tuple(sorted(o.id for o in parts if o.id is not None)),
+        cloud_cover=cloud_cover.get(first.image_id) if first.image_id is not None else None,
     )
 
 
@@ -208,6 +226,8 @@ def collect(
     *,
     until: date | None = None,
     sigmas: Sigmas | None = None,
+    cloud_cover: Mapping[int, float] | None = None,
+    max_cloud: float = MAX_CLOUD,
 ) -> tuple[list[DayValue], int]:
     """One value per date for ``railcar_class``, in date order.
 
@@ -216,6 +236,10 @@ def collect(
         railcar_class: a class or roll-up name.
         until: ignore observations after this UTC date.
         sigmas: nominal uncertainties for sources that give none.
+        cloud_cover: percent under cloud of the counted images, by image id.
+        max_cloud: counts of images more clouded than this are used for their
+            date only when no clearer count of that date exists, and then
+            marked ``clouded``.
 
     Returns:
         The per-date values, and how many count sets could not answer for
@@ -231,14 +255,14 @@ def collect(
     by_date: dict[date, list[Candidate]] = defaultdict(list)
     unanswered = 0
     for (_, _, key), group in groups.items():
-        cand = _candidate(group, railcar_class, key, sigmas)
+        cand = _candidate(group, railcar_class, key, sigmas, cloud_cover or {})
         if cand is None:
             unanswered += 1
         else:
             by_date[utc_date(cand.observed_at)].append(cand)
     days = []
     for day in sorted(by_date):
-        days.append(_choose(day, by_date[day]))
+        days.append(_choose(day, by_date[day], max_cloud))
     return days, unanswered
 
 
@@ -246,10 +270,14 @@ def _rank(method: str) -> int:
     return PRECEDENCE.index(method) if method in PRECEDENCE else len(PRECEDENCE)
 
 
-def _choose(day: date, cands: list[Candidate]) -> DayValue:
-    order = sorted(cands, key=lambda c: (_rank(c.method), c.value, c.observed_at, c.key))
-    best = _rank(order[0].method)
-    top = [c for c in order if _rank(c.method) == best]
+def _choose(day: date, cands: list[Candidate], max_cloud: float) -> DayValue:
+    def rank(c: Candidate) -> tuple[bool, bool, int]:
+        # Imagery beats press; a clear image beats a clouded one whoever counted them.
+        return c.method not in IMAGERY_METHODS, c.clouded(max_cloud), _rank(c.method)
+
+    order = sorted(cands, key=lambda c: (rank(c), c.value, c.observed_at, c.key))
+    best = rank(order[0])
+    top = [c for c in order if rank(c) == best]
     # Same method, several scenes (two images, two analysts): the lower median,
     # so the value is one that was actually counted and a lone high count
     # cannot make a record on its own.
@@ -266,7 +294,13 @@ def _choose(day: date, cands: list[Candidate]) -> DayValue:
         source=used.source,
         sigma=used.sigma,
         count_sigma=used.count_sigma,
-        basis="imagery" if used.method in IMAGERY_METHODS else "press",
+        basis=(
+            "press"
+            if used.method not in IMAGERY_METHODS
+            else "clouded"
+            if used.clouded(max_cloud)
+            else "imagery"
+        ),
         candidates=kept,
         spread=max(values) - min(values),
     )

@@ -12,6 +12,8 @@ from railwatch.cli.common import DEFAULT_DB_VALUE, DbOption, JsonOption, emit_js
 from railwatch.timeparse import parse_time
 
 _METHOD_SHORT = {"analyst": "ana", "detector": "det", "press": "prs"}
+#: Marks a date whose count came from a clouded image (``--max-cloud``).
+_CLOUDED = "☁"
 _LEVEL_STYLE = {
     "insufficient-history": "dim",
     "normal": "",
@@ -53,6 +55,13 @@ def analyze_site(
         int | None,
         typer.Option("--min-history", help="Earlier observation dates needed to judge (10)."),
     ] = None,
+    max_cloud: Annotated[
+        float,
+        typer.Option(
+            "--max-cloud",
+            help="Percent of an image under cloud above which its count does not set baselines.",
+        ),
+    ] = 25.0,
     rows: Annotated[
         int, typer.Option("--rows", help="Dates shown in the table (latest ones; 0 = all).")
     ] = 20,
@@ -72,6 +81,7 @@ def analyze_site(
             as_of=when,
             lookback=lookback,
             min_history=min_history,
+            rules=analyze.Rules(max_cloud=max_cloud),
         )
     if as_json:
         emit_json(result.to_dict())
@@ -100,7 +110,7 @@ def analyze_site(
         table.add_row(
             str(r.date),
             cars,
-            _METHOD_SHORT.get(r.method, r.method),
+            _METHOD_SHORT.get(r.method, r.method) + (_CLOUDED if r.basis == "clouded" else ""),
             str(b.n),
             _num(b.max, "{}"),
             _num(b.median, "{:g}"),
@@ -109,7 +119,10 @@ def analyze_site(
             _num(r.tail.p if r.tail else None, "{:.2g}"),
             f"[{style}]{r.level}[/]" if style else r.level,
         )
-    out.print("[dim]by: ana analyst, det detector, prs press; cars N~S: sources disagree by S[/]")
+    out.print(
+        "[dim]by: ana analyst, det detector, prs press; cars N~S: sources disagree by S; "
+        f"{_CLOUDED}: image over {max_cloud:g} % cloud, compared but not in later baselines[/]"
+    )
     if len(shown) < len(result.rows):
         out.print(f"[dim](latest {len(shown)} of {len(result.rows)} dates; --rows 0 for all)[/]")
     out.print(table)
