@@ -50,7 +50,9 @@ def _image(path: Path, n_cars: int) -> list[tuple[str, list[list[float]], bool]]
     return cars
 
 
-def _add_image(store, path: Path, when: datetime, n_cars: int) -> None:
+def _add_image(
+    store, path: Path, when: datetime, n_cars: int, cloud_cover: float | None = None
+) -> None:
     cars = _image(path, n_cars)
     with rasterio.open(path) as src:
         bounds = tuple(src.bounds)
@@ -60,7 +62,7 @@ def _add_image(store, path: Path, when: datetime, n_cars: int) -> None:
         footprint={"type": "Polygon", "coordinates": [[[130.6, 42.42], [130.61, 42.42],
                                                       [130.61, 42.425], [130.6, 42.42]]]},
         width=400, height=240, bands=3, dtype="uint8", gsd_m=0.5, acquired_at=when,
-        provider="synthetic",
+        provider="synthetic", cloud_cover=cloud_cover,
     )  # fmt: skip
     with store.transaction() as session:
         image = image_rows.add(session, record)
@@ -337,7 +339,33 @@ def test_round_press_figures_beside_a_count_are_no_disagreement(spread, flagged)
 
     r = SimpleNamespace(
         date=date(2023, 10, 5), value=76, method="detector", source="x.tif", level="unprecedented",
-        ratio_to_max=3.2, robust_z=9.0, spread=spread, candidates=(), sigma=4.0,
+        ratio_to_max=3.2, robust_z=9.0, spread=spread, candidates=(), sigma=4.0, basis="imagery",
         baseline=SimpleNamespace(n=0, max=None, median=None),
     )  # fmt: skip
     assert _row(r, {}, "freight").disagreement is flagged
+
+
+def test_a_clouded_image_is_shown_but_sets_no_baseline(tmp_path):
+    """Cloud edges read as 40 cars in 2022 must not become the prior maximum."""
+    store = make_store(tmp_path / "store.db", tmp_path / "images")
+    try:
+        _add_image(store, tmp_path / "images" / "cloudy.tif", _utc("2022-08-01T02:00"), 40, 63.0)
+        data = report.build(store, "tumangang", as_of=_utc("2023-10-06"))
+        result = report.write(
+            store, "tumangang", tmp_path / "out", formats="md", as_of=_utc("2023-10-06")
+        )
+        french = report.write(
+            store, "tumangang", tmp_path / "fr", formats="md", lang="fr", as_of=_utc("2023-10-06")
+        )
+    finally:
+        store.close()
+    cloudy = next(r for r in data.rows if r.day == date(2022, 8, 1))
+    assert cloudy.clouded and cloudy.cloud_cover == 63.0 and cloudy.total == 40
+    assert data.peak is not None and data.peak.day == date(2023, 10, 5)
+    assert data.latest is not None and data.latest.baseline is not None
+    assert data.latest.baseline.max == 18
+    assert result.level == "unprecedented" and "prior maximum 18" in result.judgment
+    md = result.files["md"].read_text(encoding="utf-8")
+    assert "image 63 % under cloud: compared, not used for baselines" in md
+    assert "more than 25 % under cloud" in md
+    assert "couverte de nuages à 63 %" in french.files["md"].read_text(encoding="utf-8")

@@ -113,6 +113,16 @@ def test_press_only_count_lowers_confidence():
     assert "press claim" in j.text
 
 
+def test_a_count_from_a_clouded_image_lowers_confidence_and_says_why():
+    for lang, words in (("en", "under cloud"), ("fr", "nuageuse")):
+        j = judgment("unprecedented", SUMMIT, lang=lang, basis="clouded", **FACTS)
+        assert j.term == "roughly_even_chance"
+        assert words in j.text
+    assert "under cloud" not in judgment("unprecedented", SUMMIT, **FACTS).text
+    with pytest.raises(InputError, match="basis"):
+        judgment("unprecedented", SUMMIT, basis="rumour", **FACTS)
+
+
 def test_uncertain_onset_gives_a_range_of_days():
     uncertain = LinkedEvent("Summit", date(2023, 9, 13), lag_days=7, lag_min_days=2)
     assert "between 2 and 7 days" in judgment("unprecedented", uncertain, **FACTS).text

@@ -43,6 +43,7 @@ CLASS_COLOURS: dict[str, str] = {
 }
 PRESS = "#6a0dad"
 ELEVATED = "#f0a202"
+CLOUDED = "#7a8a99"
 UNPRECEDENTED = "#d7263d"
 
 
@@ -102,6 +103,14 @@ def _panel(
                 marker=marker, color=colour, edgecolor="black", linewidth=0.6, zorder=5,
             )  # fmt: skip
             handles.append(_legend_marker(marker, colour, t(lang, key)))
+    clouded = [(x, r.total) for x, r in zip(xs, rows, strict=True) if r.clouded]
+    if clouded:
+        ax.scatter(
+            [x for x, _ in clouded], [y for _, y in clouded], s=55, marker="o",
+            facecolor="white", edgecolor=CLOUDED, linewidth=1.4, zorder=5,
+        )  # fmt: skip
+        label = t(lang, "legend_clouded", pct=f"{data.max_cloud:g}")
+        handles.append(_legend_marker("o", CLOUDED, label, hollow=True))
     presses = [p for p in data.press if p.kind == "count" and p.day and p.number is not None]
     if presses:
         ax.scatter(

@@ -113,7 +113,13 @@ def key_judgment(data: ReportData, lang: str) -> Judgment:
         median=base.median if base else None,
         baseline_n=base.n if base else 0,
         baseline_first=base.first if base else None,
-        basis="press" if latest and latest.method == "press" else "imagery",
+        basis=(
+            "press"
+            if latest and latest.method == "press"
+            else "clouded"
+            if latest and latest.clouded
+            else "imagery"
+        ),
     )
 
 
@@ -215,7 +221,14 @@ def context(
                 "level": r.level,
                 "level_name": level_name(r.level, lang),
                 "note": r.note,
-                "flag": t(lang, "candidates", n=r.candidates) if r.disagreement else "",
+                "flag": "; ".join(
+                    f
+                    for f in (
+                        t(lang, "candidates", n=r.candidates) if r.disagreement else "",
+                        t(lang, "clouded", pct=f"{r.cloud_cover:.0f}") if r.clouded else "",
+                    )
+                    if f
+                ),
             }
         )
 

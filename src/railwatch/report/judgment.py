@@ -123,8 +123,9 @@ def judgment(
         median: the median count before it.
         baseline_n: how many earlier dates the baseline rests on.
         baseline_first: the first of them.
-        basis: ``imagery``, or ``press`` when the latest count is only a press claim; a
-            press claim supports one step less confidence ("roughly even chance").
+        basis: ``imagery``; ``press`` when the latest count is only a press claim, or
+            ``clouded`` when it comes from an image too cloudy to be trusted: either
+            supports one step less confidence ("roughly even chance").
 
     Returns:
         The judgment; its ``term`` is the estimative term used, never stronger than
@@ -152,7 +153,8 @@ def judgment(
     if count is None or day is None:
         raise InputError(f"a judgment at level {level!r} needs the count and its date")
     fr = lang == "fr"
-    press = basis == "press"
+    if basis not in ("imagery", "press", "clouded"):
+        raise InputError(f"unknown basis {basis!r} for a judgment")
     when = format_date(day, lang)
     counted = _counted(count, railcar_class, lang)
     pmax = "—" if prior_max is None else str(prior_max)
@@ -181,7 +183,7 @@ def judgment(
                 f"Cannot judge: the store holds {prior} of {site}, too few to know what is "
                 f"usual. {counted} on {when}."
             )
-        return Judgment(level, _press_note(text, press, lang))
+        return Judgment(level, _basis_note(text, basis, lang))
 
     if level == "normal":
         if fr:
@@ -194,7 +196,7 @@ def judgment(
                 f"Nothing unusual: {counted} at {site} on {when}, within the range of "
                 f"{_history(baseline_n, baseline_first, lang)} (median {med}, maximum {pmax})."
             )
-        return Judgment(level, _press_note(text, press, lang))
+        return Judgment(level, _basis_note(text, basis, lang))
 
     if level == "elevated":
         term_key = "roughly_even_chance" if linked_event is not None else None
@@ -229,11 +231,11 @@ def judgment(
                 )
             else:
                 text += "This may be ordinary variation; the imagery does not show a cause."
-        return Judgment(level, _press_note(text, press, lang), term_key)
+        return Judgment(level, _basis_note(text, basis, lang), term_key)
 
-    # unprecedented. A press-only count, or a rise that may predate the event,
-    # supports one step less than "likely" about the connection.
-    weaker = press or _may_predate(linked_event)
+    # unprecedented. A press-only count, a clouded image, or a rise that may predate
+    # the event supports one step less than "likely" about the connection.
+    weaker = basis != "imagery" or _may_predate(linked_event)
     ratio = ""
     if prior_max:
         r = format_number(count / prior_max, lang)
@@ -286,15 +288,25 @@ def judgment(
     term = None
     if linked_event is not None:
         term = "roughly_even_chance" if weaker else "likely"
-    return Judgment(level, _press_note(text, press, lang), term)
+    return Judgment(level, _basis_note(text, basis, lang), term)
 
 
-def _press_note(text: str, press: bool, lang: str) -> str:
-    if not press:
-        return text
-    if lang == "fr":
-        return text + " Ce chiffre vient de la presse ; aucune image de la base ne le mesure."
-    return text + " This count is a press claim; no image in the store measures it."
+def _basis_note(text: str, basis: str, lang: str) -> str:
+    if basis == "press":
+        if lang == "fr":
+            return text + " Ce chiffre vient de la presse ; aucune image de la base ne le mesure."
+        return text + " This count is a press claim; no image in the store measures it."
+    if basis == "clouded":
+        if lang == "fr":
+            return text + (
+                " Ce chiffre vient d'une image en grande partie nuageuse : les nuages cachent "
+                "des wagons et leurs bords peuvent passer pour des wagons."
+            )
+        return text + (
+            " This count comes from an image largely under cloud: cloud hides railcars, and "
+            "its edges can pass for them."
+        )
+    return text
 
 
 def caveats(

@@ -63,6 +63,8 @@ class Row:
     candidates: int = 1
     disagreement: bool = False
     sigma: float = 0.0  # counting uncertainty of ``total`` (cars, one sigma)
+    cloud_cover: float | None = None  # percent of the counted image under cloud
+    clouded: bool = False  # too cloudy to set baselines (the analysis's max_cloud)
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
@@ -151,6 +153,7 @@ class ReportData:
     rules: dict[str, tuple[str, ...]]  # by language
     generated_at: datetime
     version: str = __version__
+    max_cloud: float = analyze.MAX_CLOUD  # percent: clouded rows are marked against it
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -220,9 +223,15 @@ def build(
             for d in report_queries.documents(session, doc_ids)
         }
 
+    clouds = {i.id: i.cloud_cover for i in images_all if i.id and i.cloud_cover is not None}
     try:
         assessment = analyze.assess(
-            every, events_all, railcar_class=railcar_class, window=span, as_of=cutoff_day
+            every,
+            events_all,
+            railcar_class=railcar_class,
+            window=span,
+            as_of=cutoff_day,
+            cloud_cover=clouds,
         )
     except AnalysisError:  # nothing of that class to assess: the report says so
         assessment = None
@@ -236,7 +245,9 @@ def build(
     ]
     latest = rows[-1] if rows else None
     imagery_rows = [r for r in rows if r.method != "press"]
-    peak = max(imagery_rows or rows, key=lambda r: (r.total, r.day)) if rows else None
+    # A clouded image's count may be cloud edges taken for cars: not the peak to show.
+    clear_rows = [r for r in imagery_rows if not r.clouded]
+    peak = max(clear_rows or imagery_rows or rows, key=lambda r: (r.total, r.day)) if rows else None
     onset = assessment.onset if assessment else None
     linked = tuple(
         LinkedEvent(
@@ -269,7 +280,7 @@ def build(
     )
     with store.transaction() as session:
         detections = report_queries.detections_for_images(session, [i.id for i in image_infos])
-    chips = _chips(imagery_rows, peak, image_infos, detections)
+    chips = _chips(clear_rows or imagery_rows, peak, image_infos, detections)
     model_versions = {r.model_version for r in rows if r.model_version}
     model_versions |= {d["model_version"] for ds in detections.values() for d in ds}
     model_infos = tuple(_model_info(m) for m in models if m["version"] in model_versions)
@@ -323,6 +334,7 @@ def build(
         chips=chips,
         rules=_rules_text(rules, span.text, assessment.lookback if assessment else "30d"),
         generated_at=datetime.now(UTC).replace(microsecond=0),
+        max_cloud=rules.max_cloud,
     )
 
 
@@ -381,6 +393,8 @@ def _row(r: Any, by_id: dict[int | None, Observation], railcar_class: str) -> Ro
         # Round press figures ("about 73") are no disagreement: the cross-check's tolerance.
         disagreement=r.spread > max(2.0, 0.1 * r.value),
         sigma=r.sigma,
+        cloud_cover=used.cloud_cover if used else None,
+        clouded=r.basis == "clouded",
     )
 
 
@@ -403,6 +417,9 @@ def _rules_text(rules: Any, window: str, lookback: str) -> dict[str, tuple[str, 
             "Onset: the first date of the current rise, found by change-point detection on "
             "the series of dates; its uncertainty is the gap since the observation before.",
             f"Linked events: dated events in the {lookback} before the onset, nearest first.",
+            f"Clouded images: a count from an image more than {r.max_cloud:g} % under cloud "
+            "(as its metadata or an analyst says) is judged against the baseline but does not "
+            "enter later ones, and a clearer image of the same date is preferred to it.",
         ),
         "fr": (
             "Une valeur par date : l'imagerie (analyste, puis détecteur) est préférée à la "
@@ -422,6 +439,10 @@ def _rules_text(rules: Any, window: str, lookback: str) -> dict[str, tuple[str, 
             "l'observation précédente.",
             f"Événements liés : les événements datés dans les {lookback} précédant le début "
             "de la hausse, du plus proche au plus lointain.",
+            f"Images nuageuses : le compte d'une image couverte de nuages à plus de "
+            f"{r.max_cloud:g} % (selon ses métadonnées ou un analyste) est jugé par rapport à "
+            "la référence sans entrer dans les suivantes ; une image plus claire de la même "
+            "date lui est préférée.",
         ),
     }
 
