@@ -126,3 +126,37 @@ def test_count_error_model_separates_fixed_and_proportional_errors() -> None:
     assert rel["box"] == pytest.approx(0.1, abs=0.02)
     assert fixed["box"] == pytest.approx(0.5)  # the floor: no fixed part in these errors
     assert rel["tank"] == 0.0 and fixed["tank"] == 0.5
+
+
+def test_evaluate_records_its_figures_in_the_model_and_reports_quote_them(
+    cal_dir: Path, model_copy: Path, cli
+) -> None:
+    from railwatch.report.model import _model_info
+
+    doc = cli.json("evaluate", "--data", str(cal_dir), "--model", str(model_copy),
+                   "--record", "simulated")  # fmt: skip
+    info = read_info(model_copy)
+    kept = info.extra["evaluation"]["simulated"]
+    assert kept["data"] == cal_dir.name and kept["scenes"] == 3
+    assert kept["overall"]["f1"] == doc["overall"]["f1"]
+    assert kept["overall"]["per_class_f1"]["box"] == doc["overall"]["per_class"]["box"]["f1"]
+    assert "per_class" not in kept["overall"] and "scenes" not in doc  # no per-scene rows
+    # A second record sits beside the first; the version is untouched.
+    cli("evaluate", "--data", str(cal_dir), "--model", str(model_copy), "--limit", "1",
+        "--record", "real_yard")  # fmt: skip
+    again = read_info(model_copy)
+    assert again.version == info.version
+    assert set(again.extra["evaluation"]) == {"simulated", "real_yard"}
+    assert again.extra["evaluation"]["real_yard"]["scenes"] == 1
+    row = {"version": again.version, "meta": again.to_dict()}
+    assert _model_info(row).benchmark["f1"] == pytest.approx(doc["overall"]["f1"])
+    # Refused before any work: the packaged model, a bad name, no --model.
+    before = SHIPPED_MODEL.with_suffix(".json").read_bytes()
+    for args, words in (
+        (["--model", str(SHIPPED_MODEL), "--record", "simulated"], "copy it"),
+        (["--model", str(model_copy), "--record", "Sim Data"], "lower-case name"),
+        (["--record", "simulated"], "give it with --model"),
+    ):
+        r = cli("evaluate", "--data", str(cal_dir), *args, ok=False)
+        assert r.exit_code == 2 and words in r.stderr, r.stderr
+    assert SHIPPED_MODEL.with_suffix(".json").read_bytes() == before

@@ -147,17 +147,35 @@ def evaluate(
     scenes: Annotated[
         bool, typer.Option("--scenes", help="Include per-scene rows in JSON.")
     ] = False,
+    record: Annotated[
+        str | None,
+        typer.Option(
+            "--record",
+            metavar="NAME",
+            help="Keep the figures in the --model's metadata as evaluation.NAME "
+            "(e.g. simulated, real_yard); reports quote evaluation.simulated.",
+        ),
+    ] = None,
     db: DbOption = DEFAULT_DB_VALUE,  # accepted for symmetry; evaluation never touches the store
     as_json: JsonOption = False,
 ) -> None:
     """Score the detector on labelled images: precision, recall, F1, count error."""
     from railwatch import detect as detection
 
+    if record is not None:
+        if model is None:
+            raise InputError("--record writes into a model's metadata: give it with --model")
+        from railwatch.detect.calibration import record_evaluation, record_target
+
+        record_target(model, record)
     with progress(transient=True) as bar:
         task = bar.add_task("evaluating", total=None)
         report = detection.evaluate(
             data, model, margin_px=margin, limit=limit, progress=_progress_cb(bar, task)
         )
+    if record is not None:
+        assert model is not None
+        record_evaluation(model, record, report)
     if as_json:
         emit_json(report.to_dict(with_scenes=scenes))
         return
@@ -180,6 +198,8 @@ def evaluate(
         )
     out.print(table)
     say(f"model {report.model_version}; IoU 0.5")
+    if record is not None:
+        say(f"recorded in {model} as evaluation.{record}")
 
 
 def train(

@@ -23,7 +23,13 @@ from typing import Any
 
 import numpy as np
 
-from railwatch.detect.evaluation import SceneScore, detect_samples, find_samples, summarize
+from railwatch.detect.evaluation import (
+    EvalReport,
+    SceneScore,
+    detect_samples,
+    find_samples,
+    summarize,
+)
 from railwatch.detect.model import MODELS_DIR, ModelInfo, OnnxDetector, read_info, write_metadata
 from railwatch.errors import InputError
 from railwatch.railcars import CLASSES
@@ -151,6 +157,57 @@ def calibrated_version(version: str, threshold: float, flips: str) -> str:
     return f"{base}.t{round(threshold * 100):02d}" + ("" if flips == "none" else f".{flips}")
 
 
+def _not_packaged(model_path: str | Path, verb: str) -> Path:
+    path = Path(model_path)
+    if path.resolve().parent == MODELS_DIR.resolve():
+        raise InputError(
+            f"{path}: the packaged model is not rewritten in place; copy it with its .json "
+            f"sidecar and {verb} the copy"
+        )
+    return path
+
+
+def record_target(model_path: str | Path, name: str) -> Path:
+    """Check, before a long evaluation, that its figures can be recorded in this model.
+
+    Raises:
+        InputError: the model is the packaged one, or the name is not a plain word.
+    """
+    path = _not_packaged(model_path, "evaluate")
+    if not re.fullmatch(r"[a-z][a-z0-9_]{0,39}", name):
+        raise InputError(f"--record {name!r}: use a short lower-case name such as simulated")
+    read_info(path)
+    return path
+
+
+def record_evaluation(model_path: str | Path, name: str, report: EvalReport) -> ModelInfo:
+    """Keep an evaluation's figures in the model's metadata, under ``evaluation.<name>``.
+
+    The model card and every report then quote figures that travel with the
+    model, not ones copied by hand. The version is unchanged: the figures
+    describe the model, they do not change its counts.
+
+    Raises:
+        InputError: the model is the packaged one, the evaluation is of another
+            model version, or the name is not a plain word.
+    """
+    path = record_target(model_path, name)
+    info = read_info(path)
+    if report.model_version != info.version:
+        raise InputError(
+            f"{path}: the evaluation is of model {report.model_version}, not of {info.version}"
+        )
+    extra = dict(info.extra)
+    kept = extra.get("evaluation")
+    # An evaluation block in the older flat form (overall at its top) is replaced whole.
+    kept = dict(kept) if isinstance(kept, dict) and "overall" not in kept else {}
+    kept[name] = {**report.summary(), "at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
+    extra["evaluation"] = kept
+    info = replace(info, extra=extra)
+    write_metadata(path, info)
+    return info
+
+
 def apply_calibration(model_path: str | Path, cal: Calibration) -> ModelInfo:
     """Write the threshold, flips and counting error into the model's metadata.
 
@@ -161,12 +218,7 @@ def apply_calibration(model_path: str | Path, cal: Calibration) -> ModelInfo:
     Raises:
         InputError: the model is the packaged one.
     """
-    path = Path(model_path)
-    if path.resolve().parent == MODELS_DIR.resolve():
-        raise InputError(
-            f"{path}: the packaged model is not rewritten in place; copy it with its .json "
-            "sidecar and calibrate the copy"
-        )
+    path = _not_packaged(model_path, "calibrate")
     info = read_info(path)
     extra = dict(info.extra)
     extra["calibration"] = {

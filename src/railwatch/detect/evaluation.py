@@ -231,6 +231,26 @@ class EvalReport:
             ]
         return doc
 
+    def summary(self) -> dict[str, Any]:
+        """The figures a model card and a report quote: no per-scene rows, per-class F1 only."""
+
+        def brief(m: dict[str, Any]) -> dict[str, Any]:
+            out = {k: v for k, v in m.items() if k != "per_class"}
+            if "per_class" in m:
+                out["per_class_f1"] = {c: v["f1"] for c, v in m["per_class"].items()}
+            return out
+
+        return {
+            "data": Path(self.data).name,
+            "scenes": len(self.scenes),
+            "iou": 0.5,
+            "margin_px": self.margin_px,
+            "overall": brief(self.overall),
+            "visible": brief(self.visible),
+            "by_gsd": {k: brief(v) for k, v in self.by_gsd.items()},
+            "by_condition": {k: brief(v) for k, v in self.by_condition.items()},
+        }
+
     def count_sigma(self) -> dict[str, float]:
         """Per-class counting error (RMSE per scene), as stored with detector observations."""
         per = self.overall.get("per_class", {})

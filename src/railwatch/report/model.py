@@ -468,10 +468,16 @@ def _model_info(row: dict[str, Any]) -> ModelInfo:
     """A registered model's version, benchmark figures and validated GSD range.
 
     The figures sit in the model's metadata under ``benchmark`` (or ``evaluation``
-    / ``metrics``), either flat or under ``overall`` as ``detect eval`` writes them.
+    / ``metrics``), either flat or under ``overall`` as ``detect eval`` writes them;
+    ``evaluate --record NAME`` keeps them as ``evaluation.NAME``, of which the
+    simulated benchmark (``simulated``) is the one quoted.
     """
     meta = row.get("meta") or {}
     bench = meta.get("benchmark") or meta.get("evaluation") or meta.get("metrics") or {}
+    if not isinstance(bench, dict):
+        bench = {}
+    if "overall" not in bench and isinstance(bench.get("simulated"), dict):
+        bench = bench["simulated"]
     if isinstance(bench.get("overall"), dict):
         bench = bench["overall"]
     figures = {
