@@ -58,6 +58,23 @@ def test_demo_reproduces_the_tumangang_finding(tmp_path):
     mae = sum(abs(freight.get(day, 0) - truth[day]) for day in clear) / len(clear)
     assert len(clear) > 200 and mae <= 3.0, mae
 
+    # The scene's cloud cover comes in with it, and the report's prior maximum rests on
+    # clear images: cloudy dates (cloud edges read as cars) are flagged, not used.
+    cloudy = {
+        row["date"]
+        for row in csv.DictReader((out / "archive" / "truth.csv").open(encoding="utf-8"))
+        if row["cloudy"] == "1"
+    }
+    from railwatch import analyze
+
+    with open_store(summary.db) as store:
+        assessed = analyze.assess_site(store, "tumangang", as_of="2023-10-06")
+    row = assessed.row("2023-10-05")
+    assert row.baseline.basis == "imagery"
+    assert row.baseline.max_date.isoformat() not in cloudy
+    assert {r.date.isoformat() for r in assessed.rows if r.basis == "clouded"} <= cloudy
+    assert abs(row.baseline.max - prior_truth_max) <= 2 * row.baseline.max_sigma
+
     # The finding and the judgment say what the seed reports said.
     assert "2023-10-05" in summary.finding and "unprecedented" in summary.finding
     assert "Kim–Putin summit" in summary.finding
