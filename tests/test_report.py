@@ -369,3 +369,34 @@ def test_a_clouded_image_is_shown_but_sets_no_baseline(tmp_path):
     assert "image 63 % under cloud: compared, not used for baselines" in md
     assert "more than 25 % under cloud" in md
     assert "couverte de nuages à 63 %" in french.files["md"].read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("crowd", [3, 7])
+def test_event_labels_on_the_chart_do_not_overlap(tmp_path, crowd):
+    from railwatch.report.chart import LABEL_ROWS, figure
+
+    store = make_store(tmp_path / "store.db", tmp_path / "images")
+    try:
+        # Long titles a few weeks apart: the labels stack; those with no room are left
+        # off (the lines stay, and the events table lists them all).
+        for i in range(crowd):
+            when = date(2022, 1, 10) + timedelta(days=20 * i)
+            title = f"A long event title that needs room on the chart ({when})"
+            service.add_event(
+                store, Event(occurred_at=_utc(when.isoformat()), title=title, site="tumangang")
+            )
+        data = report.build(store, "tumangang", as_of=_utc("2023-10-06"))
+    finally:
+        store.close()
+    fig = figure(data, "en")
+    renderer = fig.canvas.get_renderer()
+    main = fig.axes[0]
+    boxes = [t.get_window_extent(renderer) for t in main.texts]
+    assert len(main.lines) >= len(data.events) == crowd + 2
+    if crowd + 1 <= LABEL_ROWS:
+        assert len(boxes) == len(data.events)
+    else:
+        assert LABEL_ROWS <= len(boxes) < len(data.events)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            assert not a.overlaps(b), (a, b)

@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.dates as mdates  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
@@ -55,6 +56,8 @@ def _num(d: date) -> float:
 ZOOM_LEAD_DAYS = 60
 #: Windows shorter than this get no zoom panel: the whole window is readable already.
 ZOOM_MIN_WINDOW_DAYS = 365
+#: Heights event labels may take at the top of a panel, highest first.
+LABEL_ROWS = 4
 
 
 def _legend_marker(marker: str, colour: str, label: str, *, hollow: bool = False) -> Line2D:
@@ -119,23 +122,40 @@ def _panel(
         )  # fmt: skip
         handles.append(_legend_marker("D", PRESS, t(lang, "legend_press"), hollow=True))
 
+    ax.set_xlim(start, end)
+    ax.set_ylim(0, top * 1.18 + 1)
     shown = [e for e in data.events if start <= _num(e.occurred_at.date()) <= end]
-    for i, e in enumerate(shown):
+    placed: list[Any] = []  # extents (display pixels) of the labels drawn so far
+    renderer = ax.figure.canvas.get_renderer()
+    for e in sorted(shown, key=lambda e: e.occurred_at):
         x = _num(e.occurred_at.date())
         ax.axvline(x, color="#555555", linestyle="--", linewidth=0.9, zorder=1)
         limit = 26 if dense else 42
         label = e.title if len(e.title) <= limit else e.title[: limit - 1] + "…"
         # Labels of events late in the panel go left of their line, so they stay inside.
         left = (x - start) / (end - start) > 0.6
-        text = f"{label}\n{format_date(e.occurred_at, lang)}"
-        ax.text(
-            x, top * (1.15 - 0.1 * (i % 3)), text, fontsize=6.5, va="top",
+        text = ax.text(
+            x, 0, f"{label}\n{format_date(e.occurred_at, lang)}", fontsize=6.5, va="top",
             ha="right" if left else "left", color="#333333",
             bbox={"facecolor": "white", "edgecolor": "none", "alpha": 0.75, "pad": 1.0},
             parse_math=False,  # titles are untrusted text: a "$" must not start TeX
         )  # fmt: skip
-    ax.set_xlim(start, end)
-    ax.set_ylim(0, top * 1.18 + 1)
+        # The highest of LABEL_ROWS rows, each one label high, where the label overlaps
+        # none already drawn. With no such row the line stays unlabelled: the report's
+        # table of dated events lists every event anyway.
+        text.set_y(top * 1.15)
+        box = text.get_window_extent(renderer)
+        to_data = ax.transData.inverted()
+        step = to_data.transform((0, box.height))[1] - to_data.transform((0, 0))[1]
+        for row in range(LABEL_ROWS):
+            text.set_y(top * 1.15 - row * step * 1.05)
+            box = text.get_window_extent(renderer)
+            if not any(box.overlaps(other) for other in placed):
+                break
+        else:
+            text.remove()
+            continue
+        placed.append(box)
     span = end - start
     ax.xaxis.set_major_locator(
         mdates.AutoDateLocator(minticks=2 if dense else 3, maxticks=3 if dense else 9)
@@ -168,6 +188,15 @@ def draw(data: ReportData, lang: str) -> tuple[bytes, bytes]:
     Returns:
         PNG bytes (150 dpi) and SVG bytes of the same figure.
     """
+    fig = figure(data, lang)
+    png, svg = io.BytesIO(), io.BytesIO()
+    fig.savefig(png, format="png")
+    fig.savefig(svg, format="svg", metadata={"Date": None})
+    return png.getvalue(), svg.getvalue()
+
+
+def figure(data: ReportData, lang: str) -> Figure:
+    """The chart as a matplotlib figure (see :func:`draw`)."""
     rows = data.rows
     presses = [p.number or 0 for p in data.press if p.kind == "count" and p.day]
     top = max([r.total for r in rows] + presses + [1])
@@ -179,6 +208,9 @@ def draw(data: ReportData, lang: str) -> tuple[bytes, bytes]:
     zoom = focus is not None and end - start >= ZOOM_MIN_WINDOW_DAYS
 
     fig = Figure(figsize=(9.0, 3.7), dpi=150)
+    FigureCanvasAgg(fig)  # a renderer to measure event labels with, before saving
+    # The layout is fixed first, so labels are placed where they will be drawn.
+    fig.subplots_adjust(left=0.07, right=0.99, top=0.93, bottom=0.28)
     if zoom:
         grid = fig.add_gridspec(1, 2, width_ratios=(3, 1.25), wspace=0.08)
         ax = fig.add_subplot(grid[0, 0])
@@ -199,9 +231,4 @@ def draw(data: ReportData, lang: str) -> tuple[bytes, bytes]:
         handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.17), ncol=4, fontsize=7,
         frameon=False,
     )  # fmt: skip
-    fig.subplots_adjust(left=0.07, right=0.99, top=0.93, bottom=0.28)
-
-    png, svg = io.BytesIO(), io.BytesIO()
-    fig.savefig(png, format="png")
-    fig.savefig(svg, format="svg", metadata={"Date": None})
-    return png.getvalue(), svg.getvalue()
+    return fig
