@@ -286,6 +286,13 @@ def test_french_report(rendered):
     for words in ("Jugement principal", "Réserves", "Ce qu'a dit la presse", "wagons"):
         assert words.replace("'", "&#39;") in html or words in html, words
     assert "Key judgment" not in html
+    # The analysis finding, rebuilt in French from the same figures (its title escaped).
+    finding = html[html.index("Constat de l") :]
+    finding = finding[: finding.index("</p>")]
+    assert "45 wagons de marchandises le 5 octobre 2023" in finding
+    assert "2,50 fois le maximum antérieur de 18" in finding and "sans précédent" in finding
+    assert "Début de la hausse vers le" in finding and "« Summit &lt;script&gt;" in finding
+    assert "<script>" not in html
 
 
 def test_markdown_dates_and_tables(rendered):

@@ -123,6 +123,51 @@ def key_judgment(data: ReportData, lang: str) -> Judgment:
     )
 
 
+def _finding_fr(data: ReportData) -> str:
+    """The analysis finding in French, from the figures it was written from."""
+    row = data.latest
+    if row is None:
+        return ""
+    cls = class_name(data.railcar_class, "fr", row.total)
+    text = f"{row.total} {cls} le {format_date(row.day, 'fr')}"
+    if row.method == "press":
+        text += " (chiffre de presse, pas une mesure)"
+    elif row.clouded and row.cloud_cover is not None:
+        text += f" (d'une image couverte de nuages à {row.cloud_cover:.0f} %)"
+    b = row.baseline
+    start = b.window_start if b is not None and b.window_start else data.window_start
+    since = f"depuis le {format_date(start, 'fr')}"
+    if b is None or row.level == "insufficient-history":
+        n = b.n if b else 0
+        text += (
+            f" : seulement {n} observation{'s' if n > 1 else ''} antérieure{'s' if n > 1 else ''} "
+            f"{since}, trop peu pour juger."
+        )
+    elif row.level == "normal":
+        text += (
+            f", dans la fourchette des observations antérieures (médiane "
+            f"{format_number(b.median, 'fr')}, maximum {b.max} ; n = {b.n} {since}) : normal."
+        )
+    else:
+        if row.ratio_to_prior_max is not None:
+            ratio = f"{row.ratio_to_prior_max:.2f}".replace(".", ",")
+            versus = f"{ratio} fois le maximum antérieur de {b.max}"
+        else:
+            versus = "au-dessus d'un maximum antérieur de 0"
+        text += f", {versus} (n = {b.n} observations {since}) : {level_name(row.level, 'fr')}."
+    if data.onset is not None:
+        text += f" Début de la hausse vers le {format_date(data.onset, 'fr')}"
+        if data.onset_earliest is not None and data.onset_earliest < data.onset:
+            text += f" (pas avant le {format_date(data.onset_earliest, 'fr')})"
+        if data.linked_events:
+            ev = data.linked_events[0]
+            days = "jour" if ev.lag_days == 1 else "jours"
+            text += f", {ev.lag_days} {days} après « {ev.title} » ({format_date(ev.day, 'fr')})."
+        else:
+            text += " ; aucun événement daté ne la précède de près."
+    return text
+
+
 def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
@@ -292,7 +337,9 @@ def context(
         "level": data.level or "none",
         "level_name": level_name(data.level, lang),
         "term": estimative(kj.term, lang) if kj.term else "",
-        "finding": data.finding if lang == "en" else "",  # the analysis writes English
+        # The analysis writes its finding in English; the French one is rebuilt from
+        # the same figures.
+        "finding": data.finding if lang == "en" else _finding_fr(data),
         "glance": glance,
         "chart_uri": _data_uri(chart_png),
         "chart_file": "chart.png",

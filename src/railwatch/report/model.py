@@ -41,6 +41,7 @@ class Baseline:
     first: date
     last: date
     max_sigma: float = 0.0  # counting uncertainty of the highest earlier count (one sigma)
+    window_start: date | None = None  # first day the baseline's window could reach back to
 
 
 @dataclass(frozen=True)
@@ -370,6 +371,7 @@ def _row(r: Any, by_id: dict[int | None, Observation], railcar_class: str) -> Ro
             first=b.first,
             last=b.last,
             max_sigma=b.max_sigma or 0.0,
+            window_start=b.window_start,
         )  # fmt: skip
         if b.n and b.max is not None and b.median is not None
         else None
