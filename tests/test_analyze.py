@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -298,3 +299,37 @@ def test_the_finding_says_when_its_count_comes_from_a_clouded_image():
     assert "(from an image 62 % under cloud)" in a.finding
     with pytest.raises(InputError, match="cloud"):
         Rules(max_cloud=120)
+
+
+def test_a_roll_up_counted_by_one_model_takes_that_model_s_roll_up_error():
+    from railwatch.railcars import CLASSES
+
+    def image(day: str, counts: dict[str, int], version: str = "m1") -> list[Observation]:
+        return [
+            obs(
+                day,
+                counts.get(c, 0),
+                c,
+                method="detector",
+                source="img",
+                image_id=1,
+                model_version=version,
+                count_sigma=3.0,
+            )  # fmt: skip
+            for c in CLASSES
+        ]
+
+    counts = {"box": 10, "flat": 8, "open": 2}
+    models = {"m1": {"freight": (1.0, 0.05), "total": (1.5, 0.05), "box": (3.0, 0.0)}}
+    (freight,), _ = collect(image("2022-01-01", counts), "freight", model_sigmas=models)
+    assert freight.value == 20
+    assert freight.sigma == pytest.approx(math.hypot(1.0, 0.05 * 20), abs=1e-3)
+    assert freight.count_sigma == freight.sigma
+    # Without the model's figure: its five freight classes' 3.0 each, in quadrature.
+    (plain,), _ = collect(image("2022-01-01", counts), "freight")
+    assert plain.sigma == pytest.approx(3.0 * math.sqrt(5))
+    # A single class keeps its own error; an unknown model falls back on quadrature.
+    (box,), _ = collect(image("2022-01-01", counts), "box", model_sigmas=models)
+    assert box.sigma == 3.0
+    (other,), _ = collect(image("2022-01-01", counts, "m2"), "freight", model_sigmas=models)
+    assert other.sigma == pytest.approx(3.0 * math.sqrt(5))

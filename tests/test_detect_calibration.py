@@ -16,7 +16,7 @@ from railwatch.detect.calibration import (
     calibrate,
 )
 from railwatch.errors import InputError
-from railwatch.railcars import CLASSES
+from railwatch.railcars import CLASSES, ROLLUPS
 
 
 @pytest.fixture(scope="module")
@@ -48,7 +48,8 @@ def test_calibration_picks_the_rule_s_best_threshold(cal_dir: Path, model_copy: 
     assert recalls == sorted(recalls, reverse=True)
     keys = {r["threshold"]: r["f1"] - COUNT_WEIGHT * r["count_mae"] for r in cal.rows}
     assert keys[cal.threshold] == max(keys.values())
-    assert set(cal.count_sigma) == set(CLASSES) and min(cal.count_sigma.values()) >= 0.5
+    assert set(cal.count_sigma) == set(CLASSES) | set(ROLLUPS)
+    assert min(cal.count_sigma.values()) >= 0.5
 
     old_version = read_info(model_copy).version
     info = apply_calibration(model_copy, cal)
@@ -126,6 +127,22 @@ def test_count_error_model_separates_fixed_and_proportional_errors() -> None:
     assert rel["box"] == pytest.approx(0.1, abs=0.02)
     assert fixed["box"] == pytest.approx(0.5)  # the floor: no fixed part in these errors
     assert rel["tank"] == 0.0 and fixed["tank"] == 0.5
+
+
+def test_roll_ups_get_their_own_error_where_class_confusions_cancel() -> None:
+    from railwatch.detect.calibration import count_error_model
+    from railwatch.detect.evaluation import SceneScore
+
+    def scene(n: int, swapped: int) -> SceneScore:
+        # n box cars, of which ``swapped`` are read as flat cars: no freight car is lost.
+        counts_t = dict.fromkeys(CLASSES, 0) | {"box": n}
+        counts_d = dict.fromkeys(CLASSES, 0) | {"box": n - swapped, "flat": swapped}
+        return SceneScore("", n, n, n, n - swapped, counts_t, counts_d, 0.5, (), False, {})
+
+    fixed, rel = count_error_model([scene(n, k) for n in (10, 30, 60) for k in (0, 3, 6)])
+    for name in ("freight", "total"):
+        assert (fixed[name], rel[name]) == (0.5, 0.0)
+    assert fixed["box"] > 2 and rel["flat"] > 0.5  # each class alone is off by 0-6 cars
 
 
 def test_evaluate_records_its_figures_in_the_model_and_reports_quote_them(

@@ -13,6 +13,7 @@ from datetime import datetime
 from railwatch.errors import InputError
 from railwatch.records import Event, Observation, Site
 from railwatch.store import Store
+from railwatch.store import detections as detection_rows
 from railwatch.store import events as event_rows
 from railwatch.store import images as image_rows
 from railwatch.store import observations as observation_rows
@@ -86,6 +87,23 @@ def cloud_cover(store: Store, *, site: str) -> dict[int, float]:
             for i in image_rows.list_images(session, site=site)
             if i.id is not None and i.cloud_cover is not None
         }
+
+
+def model_sigmas(store: Store) -> dict[str, dict[str, tuple[float, float]]]:
+    """Each registered detector model's counting error: version → name → (fixed, rel)."""
+    with store.transaction() as session:
+        return sigmas_of_models(detection_rows.list_models(session))
+
+
+def sigmas_of_models(models: list[dict]) -> dict[str, dict[str, tuple[float, float]]]:
+    """The counting errors a model's metadata gives (``count_sigma``, ``count_sigma_rel``)."""
+    out: dict[str, dict[str, tuple[float, float]]] = {}
+    for m in models:
+        meta = m.get("meta") or {}
+        fixed = meta.get("count_sigma") or {}
+        rel = meta.get("count_sigma_rel") or {}
+        out[m["version"]] = {k: (float(v), float(rel.get(k, 0.0))) for k, v in fixed.items()}
+    return out
 
 
 def add_event(store: Store, event: Event) -> tuple[Event, bool]:

@@ -23,6 +23,7 @@ from railwatch.analyze.series import (
     MAX_CLOUD,
     Candidate,
     DayValue,
+    ModelSigmas,
     Sigmas,
     collect,
     utc_date,
@@ -417,6 +418,7 @@ def assess(
     rules: Rules | None = None,
     site: str | None = None,
     cloud_cover: Mapping[int, float] | None = None,
+    model_sigmas: Mapping[str, ModelSigmas] | None = None,
 ) -> Assessment:
     """Judge every observation date of one site, and summarize the latest.
 
@@ -434,6 +436,8 @@ def assess(
             without it the observations must all be of one site.
         cloud_cover: percent under cloud of the counted images, by image id
             (see ``Rules.max_cloud``); images missing from it count as clear.
+        model_sigmas: detector models' counting errors by version, for roll-ups
+            (see :func:`railwatch.analyze.series.collect`).
 
     Returns:
         The assessment; ``latest`` is the row the finding is about.
@@ -463,6 +467,7 @@ def assess(
         sigmas=rules.sigmas,
         cloud_cover=cloud_cover,
         max_cloud=rules.max_cloud,
+        model_sigmas=model_sigmas,
     )
     if not days:
         upto = f" on or before {cutoff}" if cutoff else ""
@@ -544,4 +549,7 @@ def assess_site(store: Store, site: str, **options: Any) -> Assessment:
     observations = service.list_observations(store, site=site)
     events = service.list_events(store, site=site)
     clouds = service.cloud_cover(store, site=site)
-    return assess(observations, events, site=site, cloud_cover=clouds, **options)
+    models = service.model_sigmas(store)
+    return assess(
+        observations, events, site=site, cloud_cover=clouds, model_sigmas=models, **options
+    )

@@ -175,12 +175,37 @@ def _answer(by_class: dict[str, Observation], name: str) -> list[Observation] | 
     return parts
 
 
+#: A detector model's counting error per class or roll-up: name → (fixed, rel), the
+#: error of ``n`` cars being hypot(fixed, rel × n) (see ``detect.calibration``).
+ModelSigmas = Mapping[str, tuple[float, float]]
+
+
+def _rollup_sigma(
+    parts: list[Observation], name: str, value: int, models: Mapping[str, ModelSigmas]
+) -> float | None:
+    """The model's own error for a roll-up counted whole by one detector run, if known.
+
+    Class confusions (a box car read as a flat car) cancel in a roll-up, so its
+    classes' errors added in quadrature overstate the roll-up's error.
+    """
+    if name not in ROLLUPS or not parts or any(o.method != "detector" for o in parts):
+        return None
+    versions = {o.model_version for o in parts}
+    if len(versions) != 1 or {o.railcar_class for o in parts} != set(members(name)):
+        return None
+    fit = models.get(versions.pop() or "", {}).get(name)
+    if fit is None:
+        return None
+    return round(math.hypot(fit[0], fit[1] * value), 3)
+
+
 def _candidate(
     group: list[Observation],
     name: str,
     key: str,
     sigmas: Sigmas,
     cloud_cover: Mapping[int, float],
+    models: Mapping[str, ModelSigmas],
 ) -> Candidate | None:
     by_class: dict[str, list[Observation]] = defaultdict(list)
     for obs in group:
@@ -199,6 +224,9 @@ def _candidate(
     sigma_sq = sum(s * s for s in known)
     if len(known) < len(parts) or not parts:
         sigma_sq += sigmas.nominal(first.method, unknown) ** 2
+    whole = _rollup_sigma(parts, name, value, models)
+    if whole is not None:
+        count_sigma, sigma_sq = whole, whole * whole
     return Candidate(
         observed_at=first.observed_at,
         method=first.method,
@@ -228,6 +256,7 @@ def collect(
     sigmas: Sigmas | None = None,
     cloud_cover: Mapping[int, float] | None = None,
     max_cloud: float = MAX_CLOUD,
+    model_sigmas: Mapping[str, ModelSigmas] | None = None,
 ) -> tuple[list[DayValue], int]:
     """One value per date for ``railcar_class``, in date order.
 
@@ -240,6 +269,9 @@ def collect(
         max_cloud: counts of images more clouded than this are used for their
             date only when no clearer count of that date exists, and then
             marked ``clouded``.
+        model_sigmas: detector models' counting errors by version; a roll-up
+            counted by one model takes the model's roll-up error where it has one,
+            not its classes' errors added in quadrature.
 
     Returns:
         The per-date values, and how many count sets could not answer for
@@ -255,7 +287,7 @@ def collect(
     by_date: dict[date, list[Candidate]] = defaultdict(list)
     unanswered = 0
     for (_, _, key), group in groups.items():
-        cand = _candidate(group, railcar_class, key, sigmas, cloud_cover or {})
+        cand = _candidate(group, railcar_class, key, sigmas, cloud_cover or {}, model_sigmas or {})
         if cand is None:
             unanswered += 1
         else:

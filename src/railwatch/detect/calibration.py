@@ -32,7 +32,7 @@ from railwatch.detect.evaluation import (
 )
 from railwatch.detect.model import MODELS_DIR, ModelInfo, OnnxDetector, read_info, write_metadata
 from railwatch.errors import InputError
-from railwatch.railcars import CLASSES
+from railwatch.railcars import CLASSES, ROLLUPS, members
 
 #: Thresholds tried, low to high; ties go to the lowest. The count bias moves by about
 #: five cars a scene per 0.05 of threshold, so the grid is fine: one matching per image
@@ -121,22 +121,26 @@ def calibrate(
 
 
 def count_error_model(scores: list[SceneScore]) -> tuple[dict[str, float], dict[str, float]]:
-    """Per class, the fixed and the proportional part of the counting error.
+    """Per class and roll-up, the fixed and the proportional part of the counting error.
 
     Fits ``error² = fixed² + (rel × count)²`` by non-negative least squares over
     the scenes, with ``count`` the number of cars detected (what is known when a
     count is stored). Cars hidden under cloud are left out: they are a gap in the
     image, not a counting error. A single RMSE over scenes of 0-120 cars made a
-    5-car date as uncertain as a 100-car one.
+    5-car date as uncertain as a 100-car one. The roll-ups (``freight``,
+    ``total``) get their own fit: a box car read as a flat car is two class
+    errors but no freight error, so their classes' errors added in quadrature
+    would overstate a roll-up's.
     """
     from scipy.optimize import nnls
 
     fixed: dict[str, float] = {}
     rel: dict[str, float] = {}
     typed = [s for s in scores if not s.class_agnostic]
-    for c in CLASSES:
-        n = np.array([s.counts_detected.get(c, 0) for s in typed], float)
-        err = n - np.array([s.counts_truth.get(c, 0) for s in typed], float)
+    for c in (*CLASSES, *ROLLUPS):
+        parts = members(c)
+        n = np.array([sum(s.counts_detected.get(m, 0) for m in parts) for s in typed], float)
+        err = n - np.array([sum(s.counts_truth.get(m, 0) for m in parts) for s in typed], float)
         if not len(n):
             continue
         (a2, b2), _ = nnls(np.column_stack([np.ones_like(n), n**2]), err**2)

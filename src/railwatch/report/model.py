@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from railwatch import __version__, analyze, railcars
+from railwatch import __version__, analyze, railcars, service
 from railwatch.errors import AnalysisError, InputError
 from railwatch.records import Event, Observation
 from railwatch.report import crosscheck
@@ -233,6 +233,7 @@ def build(
             window=span,
             as_of=cutoff_day,
             cloud_cover=clouds,
+            model_sigmas=service.sigmas_of_models(models),
         )
     except AnalysisError:  # nothing of that class to assess: the report says so
         assessment = None
