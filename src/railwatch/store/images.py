@@ -69,7 +69,8 @@ def add(session: Session, image: Image, meta: dict | None = None) -> Image:
     return to_record(row, image.site)
 
 
-def get(session: Session, image_id: int) -> Image:
+def _row(session: Session, image_id: int) -> tuple[ImageRow, str]:
+    """An image's row and its site's slug."""
     found = session.execute(
         select(ImageRow, SiteRow.slug)
         .join(SiteRow, ImageRow.site_id == SiteRow.id)
@@ -77,7 +78,11 @@ def get(session: Session, image_id: int) -> Image:
     ).first()
     if found is None:
         raise NotFoundError(f"no image with id {image_id} in the store")
-    return to_record(found[0], found[1])
+    return found[0], found[1]
+
+
+def get(session: Session, image_id: int) -> Image:
+    return to_record(*_row(session, image_id))
 
 
 def list_images(
@@ -95,14 +100,7 @@ def list_images(
 
 def set_cloud_cover(session: Session, image_id: int, percent: float, source: str) -> Image:
     """Record how much of an image is under cloud (an analyst who looked, say)."""
-    found = session.execute(
-        select(ImageRow, SiteRow.slug)
-        .join(SiteRow, ImageRow.site_id == SiteRow.id)
-        .where(ImageRow.id == image_id)
-    ).first()
-    if found is None:
-        raise NotFoundError(f"no image with id {image_id} in the store")
-    row, slug = found
+    row, slug = _row(session, image_id)
     # A new dict: SQLAlchemy does not see changes made inside a JSON value.
     row.meta = {**(row.meta or {}), "cloud_cover": percent, "cloud_cover_source": source}
     session.flush()
