@@ -12,7 +12,7 @@ from pyproj import Transformer
 from rasterio.transform import from_origin
 
 from railwatch import service
-from railwatch.detect import run_site
+from railwatch.detect import SHIPPED_MODEL, read_info, run_site, with_shipped
 from railwatch.railcars import CLASSES
 from railwatch.records import Image
 from railwatch.sites import builtin
@@ -112,6 +112,25 @@ def test_models_registry(site_store) -> None:
         stored.register_model(session, version="m1", path="/x/m1.onnx", sha256="a" * 64)
         assert stored.active_model(session)["version"] == "m1"
         assert [m["active"] for m in stored.list_models(session)] == [True, False]
+
+
+def test_shipped_model_is_known_without_registering(site_store) -> None:
+    """Counts by the shipped model must find its counting errors and benchmark figures
+    even in a store where `models use` never ran (the demo's case)."""
+
+    shipped = read_info(SHIPPED_MODEL)
+    (only,) = with_shipped([])
+    assert only["version"] == shipped.version and only["active"] and only["shipped"]
+    assert only["meta"]["evaluation"]["simulated"]["overall"]["f1"] > 0
+    sigmas = service.model_sigmas(site_store)[shipped.version]
+    assert sigmas["freight"] == (shipped.count_sigma["freight"], shipped.count_sigma_rel["freight"])
+    with site_store.transaction() as session:
+        stored.register_model(session, version="m1", path="/x/m1.onnx", sha256="a" * 64)
+        models = with_shipped(stored.list_models(session))
+    assert [(m["version"], m["active"]) for m in models] == [
+        (shipped.version, False),
+        ("m1", True),
+    ]
 
 
 def test_site_window_counts_only_cars_inside_the_site(site_store, tmp_path: Path) -> None:

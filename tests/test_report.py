@@ -125,7 +125,23 @@ def make_store(db: Path, images_dir: Path):
                 path="m.onnx",
                 sha256="0" * 64,
                 active=True,
-                meta={"benchmark": {"count_mae": 1.5, "map50": 0.8}, "gsd_range_m": [0.3, 0.8]},
+                meta={
+                    "benchmark": {"count_mae": 1.5, "map50": 0.8},
+                    "gsd_range_m": [0.3, 0.8],
+                    # as `evaluate --record real_yard` keeps it
+                    "evaluation": {
+                        "real_yard": {
+                            "data": "yard-x",
+                            "overall": {
+                                "precision": 0.6,
+                                "recall": 0.45,
+                                "f1": 0.514,
+                                "truth": 160,
+                                "detected": 120,
+                            },
+                        }
+                    },
+                },
             )  # fmt: skip
         )
     _add_image(store, images_dir / "base.tif", _utc("2022-05-10T02:00:00"), 12)
@@ -254,6 +270,9 @@ def test_html_carries_every_section(rendered):
     assert "Cargo under tarps cannot be identified" in html
     assert "Direction of travel is not established" in html
     assert MODEL in html and "count_mae 1.5" in html
+    # The check on real imagery travels with the simulated benchmark, in the caveats too.
+    assert "120 railcars found where 160 are labelled" in html
+    assert "(yard-x, never trained on) it scores F1 0.51 and counts 25 % fewer" in html
     assert "railwatch 0." in html
     # The press count of about 45 agrees with the detector's 45; the claimed prior maximum
     # of 20 with the 18 seen before the rise; "unprecedented" with the level; the tarps
@@ -293,6 +312,7 @@ def test_french_report(rendered):
     assert "2,50 fois le maximum antérieur de 18" in finding and "sans précédent" in finding
     assert "Début de la hausse vers le" in finding and "« Summit &lt;script&gt;" in finding
     assert "<script>" not in html
+    assert "F1 de 0,51 et compte 25 % de wagons en moins" in html
 
 
 def test_markdown_dates_and_tables(rendered):

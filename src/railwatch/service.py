@@ -90,9 +90,11 @@ def cloud_cover(store: Store, *, site: str) -> dict[int, float]:
 
 
 def model_sigmas(store: Store) -> dict[str, dict[str, tuple[float, float]]]:
-    """Each registered detector model's counting error: version → name → (fixed, rel)."""
+    """Each known detector model's counting error: version → name → (fixed, rel)."""
+    from railwatch.detect.runs import with_shipped
+
     with store.transaction() as session:
-        return sigmas_of_models(detection_rows.list_models(session))
+        return sigmas_of_models(with_shipped(detection_rows.list_models(session)))
 
 
 def sigmas_of_models(models: list[dict]) -> dict[str, dict[str, tuple[float, float]]]:

@@ -27,6 +27,7 @@ from railwatch.detect.runs import (
     run_site,
     to_geojson,
     use_model,
+    with_shipped,
 )
 
 __all__ = [
@@ -49,4 +50,5 @@ __all__ = [
     "run_site",
     "to_geojson",
     "use_model",
+    "with_shipped",
 ]

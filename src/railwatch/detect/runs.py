@@ -305,27 +305,38 @@ def use_model(store: Any, model_path: str | Path) -> dict[str, Any]:
 
 def list_models(store: Any) -> list[dict[str, Any]]:
     """Models the store knows, plus the shipped one (active when no other is)."""
-    from railwatch.detect.model import SHIPPED_MODEL
     from railwatch.store import detections as stored
 
     with store.transaction() as session:
-        models = stored.list_models(session)
-    any_active = any(m["active"] for m in models)
-    if SHIPPED_MODEL.is_file():
-        info = read_info(SHIPPED_MODEL)
-        if not any(m["version"] == info.version for m in models):
-            models.insert(
-                0,
-                {
-                    "version": info.version,
-                    "path": str(SHIPPED_MODEL),
-                    "sha256": sha256_of(SHIPPED_MODEL),
-                    "active": not any_active,
-                    "meta": info.to_dict(),
-                    "registered_at": None,
-                    "shipped": True,
-                },
-            )
+        return with_shipped(stored.list_models(session))
+
+
+def with_shipped(models: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The store's model rows plus the shipped model, which is used without being registered.
+
+    Counts made by the shipped model carry its version like any other; whoever
+    reads them back (the analysis for counting errors, the report for benchmark
+    figures) needs its metadata even in a store where ``models use`` never ran.
+    """
+    from railwatch.detect.model import SHIPPED_MODEL
+
+    models = list(models)
+    if not SHIPPED_MODEL.is_file():
+        return models
+    info = read_info(SHIPPED_MODEL)
+    if not any(m["version"] == info.version for m in models):
+        models.insert(
+            0,
+            {
+                "version": info.version,
+                "path": str(SHIPPED_MODEL),
+                "sha256": sha256_of(SHIPPED_MODEL),
+                "active": not any(m["active"] for m in models),
+                "meta": info.to_dict(),
+                "registered_at": None,
+                "shipped": True,
+            },
+        )
     return models
 
 

@@ -196,7 +196,19 @@ def _model_bench(m: Any, lang: str) -> str:
     if m.gsd_range:
         lo, hi = (format_number(v, lang, 2) for v in m.gsd_range)
         parts.append(f"GSD {lo}–{hi} m")
-    return t(lang, "model_line", version=m.version, bench=", ".join(parts))
+    line = t(lang, "model_line", version=m.version, bench=", ".join(parts))
+    if m.real:
+        real = [
+            f"{key} {format_figure(value, lang)}"
+            for key, value in m.real.items()
+            if key not in ("truth", "detected")
+        ]
+        if "truth" in m.real and "detected" in m.real:
+            real.append(
+                t(lang, "real_found", found=int(m.real["detected"]), truth=int(m.real["truth"]))
+            )
+        line += t(lang, "model_real", data=m.real_data or "?", figures=", ".join(real))
+    return line
 
 
 def context(

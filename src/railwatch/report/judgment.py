@@ -390,6 +390,7 @@ def caveats(
                 )
         else:
             text += "."
+        text += _real_imagery_caveat(m, lang)
         out.append(text)
     if "analyst" in methods:
         out.append(
@@ -414,3 +415,31 @@ def caveats(
             "peaks between two images can be missed."
         )
     return out
+
+
+def _real_imagery_caveat(m: ModelInfo, lang: str) -> str:
+    """What the model's check on real labelled imagery says, if it was run.
+
+    The mean error above is measured on simulated scenes; a reader judging a
+    count on real imagery needs the one figure that says how far that carries.
+    """
+    f1, truth, found = m.real.get("f1"), m.real.get("truth"), m.real.get("detected")
+    if f1 is None or not truth or found is None:
+        return ""
+    rel = (found - truth) / truth
+    pct = format_number(abs(rel) * 100, lang, 0)
+    f1_text = format_number(f1, lang, 2)
+    data = m.real_data or "?"
+    if lang == "fr":
+        sens = "moins" if rel < 0 else "plus"
+        return (
+            f" Sur une image réelle annotée ({data}, jamais vue à l'entraînement), il obtient"
+            f" un F1 de {f1_text} et compte {pct} % de wagons en {sens} qu'il n'y en a :"
+            " sur imagerie réelle, ses comptages sont des ordres de grandeur à vérifier à l'œil."
+        )
+    way = "fewer" if rel < 0 else "more"
+    return (
+        f" On a real labelled image ({data}, never trained on) it scores F1 {f1_text} and"
+        f" counts {pct} % {way} railcars than there are: on real imagery its counts are"
+        " indicative, for an analyst to check by eye."
+    )

@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from railwatch import __version__, analyze, railcars, service
+from railwatch.detect.runs import with_shipped
 from railwatch.errors import AnalysisError, InputError
 from railwatch.records import Event, Observation
 from railwatch.report import crosscheck
@@ -104,6 +105,11 @@ class ModelInfo:
     benchmark: dict[str, Any] = field(default_factory=dict)
     count_error: float | None = None  # mean absolute count error per image, in cars
     gsd_range: tuple[float, float] | None = None  # GSD (m) the model is validated for
+    #: Figures on real labelled imagery (``evaluation.real_yard``): the simulated
+    #: benchmark says how well the model learnt its training world, this says how
+    #: far that carries to real scenes, so a reader must see both.
+    real: dict[str, float] = field(default_factory=dict)
+    real_data: str | None = None
 
 
 @dataclass(frozen=True)
@@ -209,7 +215,7 @@ def build(
         every = observation_rows.list_observations(session, site=site)
         events_all = event_rows.list_events(session, site=site)
         images_all = image_rows.list_images(session, site=site)
-        models = detection_rows.list_models(session)
+        models = with_shipped(detection_rows.list_models(session))
         claims = report_queries.claims_for_site(session, site)
         doc_ids = {c["document_id"] for c in claims}
         doc_ids |= {o.document_id for o in every if o.document_id is not None}
@@ -465,6 +471,8 @@ BENCH_KEYS: tuple[str, ...] = (
     "class_accuracy",
     "map50",
 )
+#: Figures quoted from a model's evaluation on real labelled imagery.
+REAL_KEYS: tuple[str, ...] = ("precision", "recall", "f1", "truth", "detected")
 
 
 def _model_info(row: dict[str, Any]) -> ModelInfo:
@@ -489,11 +497,22 @@ def _model_info(row: dict[str, Any]) -> ModelInfo:
         if isinstance(bench.get(k), int | float) and not isinstance(bench.get(k), bool)
     }
     gsd = meta.get("gsd_range_m") or meta.get("gsd_range")
+    evaluation = meta.get("evaluation")
+    real_run = evaluation.get("real_yard") if isinstance(evaluation, dict) else None
+    real_run = real_run if isinstance(real_run, dict) else {}
+    real_overall = real_run.get("overall") if isinstance(real_run.get("overall"), dict) else {}
+    real = {
+        k: float(real_overall[k])
+        for k in REAL_KEYS
+        if isinstance(real_overall.get(k), int | float) and not isinstance(real_overall[k], bool)
+    }
     return ModelInfo(
         version=row["version"],
         benchmark=figures,
         count_error=figures.get("count_mae"),
         gsd_range=(float(gsd[0]), float(gsd[1])) if isinstance(gsd, list | tuple) else None,
+        real=real,
+        real_data=str(real_run["data"]) if real and real_run.get("data") else None,
     )
 
 
