@@ -10,6 +10,10 @@ import sys
 def peak_rss_mb_of(code: str) -> tuple[float, dict]:
     """Run Python ``code`` in a fresh interpreter.
 
+    The peak is the child's ``VmHWM``, not ``getrusage().ru_maxrss``: Linux carries
+    the parent's high-water mark into a child's ``ru_maxrss`` at exec, so after
+    a benchmark that grew this process every child would read at least its size.
+
     Returns:
         Its peak RSS in MB and the last JSON line it printed before ours.
     """
@@ -17,8 +21,9 @@ def peak_rss_mb_of(code: str) -> tuple[float, dict]:
         [
             sys.executable,
             "-c",
-            code + "\nimport resource, json, sys\n"
-            "print(json.dumps({'__rss_kb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))",
+            code + "\nimport json\n"
+            "hwm = [l for l in open('/proc/self/status') if l.startswith('VmHWM:')]\n"
+            "print(json.dumps({'__rss_kb': int(hwm[0].split()[1])}))",
         ],
         capture_output=True,
         text=True,
