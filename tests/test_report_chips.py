@@ -34,7 +34,18 @@ def test_window_hugs_the_detections(tmp_path):
     spec = _spec(tmp_path / "x.tif", 5000, 5000, [_ring(1000, 1000), _ring(1100, 1040)])
     c0, r0, w, h = chips._window(spec)
     assert c0 < 1000 and r0 < 1000 and c0 + w > 1130 and r0 + h > 1054
-    assert w < 300 and h < 300
+    # two cars span 130 px; the window is the least ground extent (150 m at 0.5 m), no more
+    assert w == h == round(chips.MIN_WINDOW_M / 0.5)
+
+
+def test_window_of_a_few_cars_shows_the_yard_around_them(tmp_path):
+    """A quiet date's chip keeps 150 m of ground, shifted, not cut, at the image edge."""
+    spec = _spec(tmp_path / "x.tif", 1024, 512, [_ring(5, 490)])
+    c0, r0, w, h = chips._window(spec)
+    assert (w, h) == (300, 300)
+    assert c0 == 0 and r0 + h == 512  # pushed inside the image, still holding the car
+    small = _spec(tmp_path / "y.tif", 200, 120, [_ring(50, 50)])
+    assert chips._window(small) == (0, 0, 200, 120)  # never beyond the image
 
 
 def test_window_is_capped_when_detections_spread_over_the_scene(tmp_path):

@@ -25,6 +25,10 @@ from railwatch.report.i18n import class_name, format_date, format_number
 from railwatch.report.model import ChipSpec
 
 MAX_WINDOW_PX = 2400  # largest window side cut from the scene, in its pixels
+#: Smallest ground extent of a chip's window side, in metres: a quiet date with a
+#: few cars would otherwise fill the chip with them and show none of the yard
+#: around, which is what a reader compares against the busy date.
+MIN_WINDOW_M = 150.0
 MAX_READ_PX = 1600  # largest side of the array read (larger windows are read decimated)
 GDAL_CACHE_MB = 32
 CHIP_WIDTH = 1100  # the drawn chip fits in CHIP_WIDTH × CHIP_HEIGHT pixels
@@ -65,6 +69,9 @@ def _window(spec: ChipSpec) -> tuple[int, int, int, int]:
             c0, c1 = mid_c - MAX_WINDOW_PX / 2, mid_c + MAX_WINDOW_PX / 2
         if r1 - r0 > MAX_WINDOW_PX:
             r0, r1 = mid_r - MAX_WINDOW_PX / 2, mid_r + MAX_WINDOW_PX / 2
+        least = MIN_WINDOW_M / spec.image.gsd_m if spec.image.gsd_m > 0 else 0.0
+        c0, c1 = _widen(c0, c1, least, w)
+        r0, r1 = _widen(r0, r1, least, h)
     else:  # nothing detected: the middle of the scene
         side = min(w, h, 512)
         c0, r0 = (w - side) / 2, (h - side) / 2
@@ -74,6 +81,16 @@ def _window(spec: ChipSpec) -> tuple[int, int, int, int]:
     if c1 <= c0 or r1 <= r0:
         raise ImageryError(f"{spec.image.path}: detections lie outside the image")
     return c0, r0, c1 - c0, r1 - r0
+
+
+def _widen(lo: float, hi: float, least: float, size: int) -> tuple[float, float]:
+    """Grow ``lo..hi`` about its middle to ``least`` pixels, shifted to stay in ``0..size``."""
+    if hi - lo >= least:
+        return lo, hi
+    span = min(least, float(size))
+    lo = (lo + hi - span) / 2
+    lo = min(max(lo, 0.0), size - span)
+    return lo, lo + span
 
 
 def _read(path: str, window: tuple[int, int, int, int]) -> tuple[np.ndarray, Any]:
