@@ -427,3 +427,24 @@ def test_event_labels_on_the_chart_do_not_overlap(tmp_path, crowd):
     for i, a in enumerate(boxes):
         for b in boxes[i + 1 :]:
             assert not a.overlaps(b), (a, b)
+
+
+@pytest.mark.parametrize("lang", ["en", "fr"])
+def test_chart_legend_fits_the_figure(tmp_path, lang):
+    """Every legend entry is inside the figure, in both languages (the French ones are longer)."""
+    from railwatch.report.chart import figure
+
+    store = make_store(tmp_path / "store.db", tmp_path / "images")
+    try:
+        _add_image(store, tmp_path / "images" / "cloudy.tif", _utc("2022-08-01T02:00"), 4, 63.0)
+        data = report.build(store, "tumangang", as_of=_utc("2023-10-06"))
+    finally:
+        store.close()
+    fig = figure(data, lang)
+    renderer = fig.canvas.get_renderer()
+    legend = fig.axes[0].get_legend()
+    labels = [text.get_text() for text in legend.get_texts()]
+    assert any("%" in label for label in labels)  # the cloud entry, the longest
+    assert legend.get_window_extent(renderer).x1 <= fig.bbox.width
+    for text in legend.get_texts():
+        assert text.get_window_extent(renderer).x1 <= fig.bbox.width, text.get_text()

@@ -227,8 +227,21 @@ def figure(data: ReportData, lang: str) -> Figure:
         ax_zoom.tick_params(labelleft=False)
         ax_zoom.set_title(t(lang, "zoom_title"), fontsize=8, loc="left")
         ax.axvspan(z0, end, color="#1d3557", alpha=0.06, linewidth=0)
-    ax.legend(
-        handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.17), ncol=4, fontsize=7,
-        frameon=False,
-    )  # fmt: skip
+    _legend(fig, ax, handles)
     return fig
+
+
+def _legend(fig: Figure, ax: Any, handles: list[Any]) -> None:
+    """The legend under the main panel, its type shrunk until it fits the figure's width.
+
+    Labels differ in length between languages (the French cloud label is half as
+    long again as the English one), so the fit is measured, not assumed.
+    """
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    for size in (7.0, 6.5, 6.0, 5.5):
+        legend = ax.legend(
+            handles=handles, loc="upper left", bbox_to_anchor=(0.0, -0.17), ncol=4,
+            fontsize=size, frameon=False,
+        )  # fmt: skip
+        if legend.get_window_extent(renderer).x1 <= fig.bbox.width - 2:
+            return
