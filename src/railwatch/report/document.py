@@ -197,17 +197,12 @@ def _model_bench(m: Any, lang: str) -> str:
         lo, hi = (format_number(v, lang, 2) for v in m.gsd_range)
         parts.append(f"GSD {lo}–{hi} m")
     line = t(lang, "model_line", version=m.version, bench=", ".join(parts))
-    if m.real:
-        real = [
-            f"{key} {format_figure(value, lang)}"
-            for key, value in m.real.items()
-            if key not in ("truth", "detected")
-        ]
-        if "truth" in m.real and "detected" in m.real:
-            real.append(
-                t(lang, "real_found", found=int(m.real["detected"]), truth=int(m.real["truth"]))
-            )
-        line += t(lang, "model_real", data=m.real_data or "?", figures=", ".join(real))
+    if m.real or m.real_counts:
+        real = [f"{key} {format_figure(value, lang)}" for key, value in m.real.items()]
+        if m.real_counts:
+            found, truth = m.real_counts
+            real.append(t(lang, "real_found", found=found, truth=truth))
+        line += t(lang, "model_real", data=m.real_data, figures=", ".join(real))
     return line
 
 

@@ -423,13 +423,14 @@ def _real_imagery_caveat(m: ModelInfo, lang: str) -> str:
     The mean error above is measured on simulated scenes; a reader judging a
     count on real imagery needs the one figure that says how far that carries.
     """
-    f1, truth, found = m.real.get("f1"), m.real.get("truth"), m.real.get("detected")
-    if f1 is None or not truth or found is None:
+    f1 = m.real.get("f1")
+    if f1 is None or m.real_counts is None or not m.real_counts[1]:
         return ""
+    found, truth = m.real_counts
     rel = (found - truth) / truth
     pct = format_number(abs(rel) * 100, lang, 0)
     f1_text = format_number(f1, lang, 2)
-    data = m.real_data or "?"
+    data = m.real_data
     if lang == "fr":
         sens = "moins" if rel < 0 else "plus"
         return (

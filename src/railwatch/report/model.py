@@ -108,8 +108,9 @@ class ModelInfo:
     #: Figures on real labelled imagery (``evaluation.real_yard``): the simulated
     #: benchmark says how well the model learnt its training world, this says how
     #: far that carries to real scenes, so a reader must see both.
-    real: dict[str, float] = field(default_factory=dict)
-    real_data: str | None = None
+    real: dict[str, float] = field(default_factory=dict)  # precision, recall, f1
+    real_counts: tuple[int, int] | None = None  # railcars found, railcars labelled
+    real_data: str = "?"  # the labelled set they were measured on
 
 
 @dataclass(frozen=True)
@@ -472,7 +473,7 @@ BENCH_KEYS: tuple[str, ...] = (
     "map50",
 )
 #: Figures quoted from a model's evaluation on real labelled imagery.
-REAL_KEYS: tuple[str, ...] = ("precision", "recall", "f1", "truth", "detected")
+REAL_KEYS: tuple[str, ...] = ("precision", "recall", "f1")
 
 
 def _model_info(row: dict[str, Any]) -> ModelInfo:
@@ -491,29 +492,31 @@ def _model_info(row: dict[str, Any]) -> ModelInfo:
         bench = bench["simulated"]
     if isinstance(bench.get("overall"), dict):
         bench = bench["overall"]
-    figures = {
-        k: float(bench[k])
-        for k in BENCH_KEYS
-        if isinstance(bench.get(k), int | float) and not isinstance(bench.get(k), bool)
-    }
+    figures = _numbers(bench, BENCH_KEYS)
     gsd = meta.get("gsd_range_m") or meta.get("gsd_range")
     evaluation = meta.get("evaluation")
     real_run = evaluation.get("real_yard") if isinstance(evaluation, dict) else None
     real_run = real_run if isinstance(real_run, dict) else {}
     real_overall = real_run.get("overall") if isinstance(real_run.get("overall"), dict) else {}
-    real = {
-        k: float(real_overall[k])
-        for k in REAL_KEYS
-        if isinstance(real_overall.get(k), int | float) and not isinstance(real_overall[k], bool)
-    }
+    counts = _numbers(real_overall, ("detected", "truth"))
     return ModelInfo(
         version=row["version"],
         benchmark=figures,
         count_error=figures.get("count_mae"),
         gsd_range=(float(gsd[0]), float(gsd[1])) if isinstance(gsd, list | tuple) else None,
-        real=real,
-        real_data=str(real_run["data"]) if real and real_run.get("data") else None,
+        real=_numbers(real_overall, REAL_KEYS),
+        real_counts=(int(counts["detected"]), int(counts["truth"])) if len(counts) == 2 else None,
+        real_data=str(real_run.get("data") or "?"),
     )
+
+
+def _numbers(figures: dict[str, Any], keys: tuple[str, ...]) -> dict[str, float]:
+    """The entries of ``figures`` under ``keys`` that are numbers (metadata is user-editable)."""
+    return {
+        k: float(figures[k])
+        for k in keys
+        if isinstance(figures.get(k), int | float) and not isinstance(figures[k], bool)
+    }
 
 
 def _chips(
