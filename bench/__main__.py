@@ -19,6 +19,9 @@ def main() -> int:
     here = Path(__file__).parent
     names = sorted(m.name for m in pkgutil.iter_modules([str(here)]) if m.name.startswith("bench_"))
     names = [n for n in names if not wanted or any(w in n for w in wanted)]
+    from bench.cpu import cpu_line
+
+    print(cpu_line(), flush=True)
     failed = 0
     for name in names:
         print(f"\n=== {name} ===", flush=True)

@@ -19,6 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
+from bench.cpu import cpu_line
+
 ROOT = Path(__file__).resolve().parents[1]
 SCRATCH = ROOT / "scratch" / "detect"
 REAL = ROOT.parent / "shared" / "real" / "muttenz-yard"
@@ -146,6 +148,7 @@ def speed(tmp: Path) -> None:
         f"speed: {res.megapixels:.1f} MP at 0.5 m (every tile busy) in {dt:.2f} s = "
         f"{res.megapixels / dt:.1f} MP/s on 2 threads; {len(res.detections)} cars"
     )
+    print(f"  {cpu_line()}")
 
 
 def scenario(tmp: Path) -> None:
