@@ -229,6 +229,14 @@ def train(
     threads: Annotated[int, typer.Option("--threads", help="CPU threads.")] = 2,
     seed: Annotated[int, typer.Option("--seed", help="First simulator seed.")] = 1_000_000,
     version: Annotated[str | None, typer.Option("--version-name", help="Model version.")] = None,
+    arch: Annotated[
+        str,
+        typer.Option(
+            "--arch",
+            help="Network from scratch: res16 (default), sep32, or effl0 (ImageNet-trained "
+            "EfficientNet-Lite0 encoder).",
+        ),
+    ] = "res16",
     db: DbOption = DEFAULT_DB_VALUE,  # accepted for symmetry; training never touches the store
     as_json: JsonOption = False,
 ) -> None:
@@ -237,9 +245,12 @@ def train(
 
     if device not in ("cpu", "cuda"):
         raise InputError(f"--device {device!r}: choose cpu or cuda")
+    if arch not in training.ARCHITECTURES:
+        raise InputError(f"--arch {arch!r}: choose {', '.join(training.ARCHITECTURES)}")
     if simulated is None:
         simulated = 0 if (data and start != "scratch") else 200
     cfg = training.TrainConfig(
+        arch=arch,
         out=out_path,
         data=tuple(data or ()),
         epochs=epochs,
