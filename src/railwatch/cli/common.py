@@ -68,8 +68,14 @@ def emit_json(document: Any) -> None:
 
 
 def say(message: str) -> None:
-    """A message for people, on stderr."""
-    err.print(message)
+    """A message for people, on stderr, as one line: file names are not read as markup
+    and a long message is not wrapped (scripts grep these lines)."""
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+def warn(message: str) -> None:
+    """A warning (something looked wrong but was not refused), on stderr."""
+    say(f"warning: {message}")
 
 
 @contextmanager

@@ -18,9 +18,11 @@ from railwatch.cli.common import (
     progress,
     say,
     store_at,
+    warn,
 )
 from railwatch.errors import InputError
 from railwatch.railcars import CLASSES
+from railwatch.records import Image
 from railwatch.timeparse import parse_time
 
 models_app = typer.Typer(help="Detector models: which one the store uses.", no_args_is_help=True)
@@ -42,11 +44,14 @@ def _progress_cb(bar, task):  # type: ignore[no-untyped-def]
 
 
 def _counts_table(rows: list[dict]) -> Table:
-    table = Table("image", *CLASSES, "total")
+    dated = any(r.get("acquired_at") for r in rows)
+    table = Table("image", *(["acquired (UTC)"] if dated else []), *CLASSES, "total")
     for r in rows:
         counts = r["counts"]
+        when = r.get("acquired_at")
         table.add_row(
-            Path(r["path"]).name if not r.get("acquired_at") else str(r["acquired_at"])[:16],
+            Path(r["path"]).name,
+            *([f"{when:%Y-%m-%d %H:%M}" if when else ""] if dated else []),
             *(str(counts.get(c, 0)) for c in CLASSES),
             str(sum(counts.values())),
         )
@@ -80,6 +85,12 @@ def detect(
 
     if not images and not site:
         raise InputError("give image files, or --site SLUG to detect in the store's images")
+    skipped: list[dict] = []
+
+    def skip(image: Image, reason: str) -> None:
+        skipped.append({"image_id": image.id, "path": image.path, "reason": reason})
+        warn(f"image {image.id} {Path(image.path).name} skipped: {reason}")
+
     with progress(transient=True) as bar:
         task = bar.add_task("detecting", total=None)
         cb = _progress_cb(bar, task)
@@ -93,7 +104,7 @@ def detect(
             when = parse_time(since, what="--since") if since else None
             with store_at(db) as store:
                 results = detection.run_site(
-                    store, site, since=when, rerun=all_, progress=cb, model=model
+                    store, site, since=when, rerun=all_, progress=cb, model=model, on_skip=skip
                 )
     if out_path is not None:
         out_path.write_text(json.dumps(detection.to_geojson(results)) + "\n")
@@ -104,12 +115,14 @@ def detect(
             {
                 "model_version": results[0].model_version if results else None,
                 "images": rows,
+                "skipped": skipped,
                 "stored": not images,
             }
         )
         return
     if not results:
-        say("nothing to do: every image is already processed by this model (use --all)")
+        if not skipped:
+            say("nothing to do: every image is already processed by this model (use --all)")
         return
     out.print(_counts_table(rows))
     say(f"model {results[0].model_version}")
