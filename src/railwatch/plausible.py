@@ -113,3 +113,14 @@ def check_id(value: int, what: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
         raise InputError(f"{what} {value!r} is not an id (ids are whole numbers from 1)")
     return value
+
+
+def user_time(text: str, what: str) -> datetime:
+    """A time typed by a user (ISO 8601, UTC when no zone), checked by :func:`check_time`.
+
+    Raises:
+        InputError: not ISO 8601, or not a plausible time.
+    """
+    from railwatch.timeparse import parse_time
+
+    return check_time(parse_time(text, what=what), what)

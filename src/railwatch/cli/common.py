@@ -97,4 +97,7 @@ def progress(transient: bool = False) -> Progress:
         TimeElapsedColumn(),
         console=err,
         transient=transient,
+        # Off when stderr is a pipe or a file: there a bar is no use, and Rich's live
+        # display leaves an empty line before the one-line error a script reads.
+        disable=not err.is_terminal,
     )

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich import box
+from rich.table import Column, Table
 
 from railwatch.cli.common import (
     DEFAULT_DB_VALUE,
@@ -21,9 +22,9 @@ from railwatch.cli.common import (
     warn,
 )
 from railwatch.errors import InputError
+from railwatch.plausible import user_time
 from railwatch.railcars import CLASSES
 from railwatch.records import Image
-from railwatch.timeparse import parse_time
 
 models_app = typer.Typer(help="Detector models: which one the store uses.", no_args_is_help=True)
 
@@ -45,7 +46,14 @@ def _progress_cb(bar, task):  # type: ignore[no-untyped-def]
 
 def _counts_table(rows: list[dict]) -> Table:
     dated = any(r.get("acquired_at") for r in rows)
-    table = Table("image", *(["acquired (UTC)"] if dated else []), *CLASSES, "total")
+    table = Table(
+        Column("image", overflow="fold"),  # the file name, whole: it is how users know them
+        *([Column("acquired UTC", no_wrap=True)] if dated else []),
+        *(Column(c, justify="right", no_wrap=True) for c in (*CLASSES, "total")),
+        box=box.SIMPLE_HEAD,
+        padding=(0, 0),
+        pad_edge=False,
+    )
     for r in rows:
         counts = r["counts"]
         when = r.get("acquired_at")
@@ -85,6 +93,7 @@ def detect(
 
     if not images and not site:
         raise InputError("give image files, or --site SLUG to detect in the store's images")
+    when = user_time(since, what="--since") if since else None
     skipped: list[dict] = []
 
     def skip(image: Image, reason: str) -> None:
@@ -101,7 +110,6 @@ def detect(
             results = detection.run_paths(images, model=model, site_geometry=geometry, progress=cb)
         else:
             assert site is not None
-            when = parse_time(since, what="--since") if since else None
             with store_at(db) as store:
                 results = detection.run_site(
                     store, site, since=when, rerun=all_, progress=cb, model=model, on_skip=skip

@@ -19,8 +19,8 @@ from railwatch.cli.common import (
     store_at,
     warn,
 )
+from railwatch.plausible import user_time
 from railwatch.records import Image
-from railwatch.timeparse import parse_time
 
 images_app = typer.Typer(
     help="Satellite images of sites: add, list, show, cloud, remove.", no_args_is_help=True
@@ -71,7 +71,7 @@ def images_add(
     as_json: JsonOption = False,
 ) -> None:
     """Check image files against a site and record them (all or none)."""
-    when = parse_time(acquired, what="--acquired") if acquired else None
+    when = user_time(acquired, what="--acquired") if acquired else None
     options = dict(
         site=site,
         acquired=when,

@@ -234,7 +234,10 @@ def describe(
     path = Path(path)
     if isinstance(acquired, str):
         acquired = parse_time(acquired, what="--acquired")
-    with open_source(path) as src:
+    import rasterio
+
+    # Inside an Env GDAL's messages go to rasterio's handler, not straight to stderr.
+    with rasterio.Env(), open_source(path) as src:
         stac_item = sidecars.read_stac(Path(stac), path) if stac else sidecars.find_stac(path)
         try:
             outline = metadata.footprint(src.crs, src.transform, src.width, src.height)
