@@ -70,3 +70,34 @@ def test_store_mode_detects_each_image_once(cli, site_scene: Path) -> None:
 
 def _has_observe_list(cli) -> bool:
     return cli("observe", "list", "--help", ok=False).exit_code == 0
+
+
+def test_store_mode_skips_an_unfit_image_and_counts_the_rest(cli, site_scene: Path, tmp_path):
+    from tests.test_imagery import utm_transform, write_tif
+
+    cli("sites", "add", "--builtin")
+    coarse = write_tif(
+        tmp_path / "coarse.tif",
+        transform=utm_transform(3.0, 400, 400),
+        width=400,
+        height=400,
+        tags={"TIFFTAG_DATETIME": "2023:10:04 02:00:00"},
+    )
+    cli("images", "add", coarse, "--site", "tumangang")
+    cli("images", "add", site_scene, "--site", "tumangang", "--acquired", "2023-10-05T02:00Z")
+    table = cli("detect", "--site", "tumangang")
+    assert table.exit_code == 0
+    warning = [line for line in table.stderr.splitlines() if line.startswith("warning:")]
+    assert len(warning) == 1 and "image 1 coarse.tif skipped" in warning[0]
+    assert "3.001 m is outside the 0.25–1.2 m" in warning[0]
+    # The table names each image by its file, with its time in a column of its own.
+    assert "image.tif" in table.stdout and "2023-10-05 02:00" in table.stdout
+    listed = {i["id"]: i for i in cli.json("images", "list")["images"]}
+    assert "3.001 m is outside the 0.25–1.2 m (±2%)" in listed[1]["unfit_reason"]
+    assert listed[2]["unfit_reason"] is None
+    assert "detector: skipped it" in cli("images", "show", "1").stdout
+    again = cli.json("detect", "--site", "tumangang")
+    assert again["images"] == [] and [s["image_id"] for s in again["skipped"]] == [1]
+    # Removing it leaves the site clean.
+    cli("images", "remove", "1")
+    assert cli.json("detect", "--site", "tumangang")["skipped"] == []

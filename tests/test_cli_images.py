@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 import struct
 import zlib
@@ -391,7 +392,7 @@ def test_unknown_site_and_bad_options_change_nothing(sited, tmp_path, db_path):
     r = sited("images", "add", path, "--site", "tumangang", "--gsd", "-1", ok=False)
     assert r.exit_code == 2 and "--gsd" in r.stderr and "ok.tif" in r.stderr
     r = sited("images", "add", path, "--site", "tumangang", "--acquired", "1900-01-01", ok=False)
-    assert r.exit_code == 2 and "impossible" in r.stderr
+    assert r.exit_code == 2 and "1900-01-01 is before 1959" in r.stderr
     stac = write_json(tmp_path / "item.json", {"type": "Feature"})
     r = sited("images", "add", path, "--site", "tumangang", "--stac", stac, ok=False)
     assert r.exit_code == 2 and "not a STAC item" in r.stderr and "item.json" in r.stderr
@@ -474,3 +475,148 @@ def test_bad_cloud_cover_is_refused_and_changes_nothing(sited, tmp_path, db_path
     r = sited("images", "cloud", "99", "5", ok=False)
     assert r.exit_code == 2 and "no image with id 99" in r.stderr
     assert sited.json("images", "show", str(img["id"]))["cloud_cover"] is None
+
+
+# -- absurd georeferencing, corrections, removal ------------------------------------
+
+
+def _sidecar_png(tmp_path: Path, crs: str, transform: list[float], name: str = "geo") -> Path:
+    png = tmp_path / f"{name}.png"
+    if not png.exists():
+        write_plain(png, width=400, height=400)
+    write_json(
+        tmp_path / f"{name}.png.json", {"crs": crs, "transform": transform, "datetime": WHEN}
+    )
+    return png
+
+
+def _utm_origin() -> tuple[float, float]:
+    t = utm_transform(0.5, 100, 100)
+    return t.c, t.f
+
+
+@pytest.mark.parametrize(
+    ("crs", "transform", "message"),
+    [
+        ("EPSG:3857", [1e300, 0, 14539000, 0, -1e300, 5223000], "off the Earth"),
+        ("EPSG:4326", [1e300, 0, LON, 0, -1e300, LAT], "from the origin"),
+        ("EPSG:32652", [1e300, 0, "X", 0, -1e300, "Y"], "off the Earth"),
+        ("EPSG:32652", [20000, 0, "X", 0, -20000, "Y"], "not a plausible ground sample distance"),
+        ("EPSG:32652", [0.001, 0, "X", 0, -0.001, "Y"], "not a plausible ground sample distance"),
+        ("EPSG:32652", [990, 0, "X-198000", 0, -990, "Y+198000"], "far larger than site"),
+    ],
+)
+def test_absurd_georeferencing_is_refused_at_ingest(
+    sited, tmp_path, db_path, crs, transform, message
+):
+    x, y = _utm_origin()
+    values = [
+        eval(v, {"X": x, "Y": y}) if isinstance(v, str) else v  # noqa: S307 - test data
+        for v in transform
+    ]
+    png = _sidecar_png(tmp_path, crs, values)
+    before = table_counts(db_path)
+    r = sited("images", "add", png, "--site", "tumangang", ok=False)
+    assert r.exit_code == 2, r.stdout
+    lines = r.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {png}: "), r.stderr
+    assert message in lines[0]
+    assert table_counts(db_path) == before
+
+
+@pytest.mark.parametrize(
+    ("args", "sidecar_gsd"), [(["--gsd", "1e300"], None), ([], 5000.0), ([], 0.001)]
+)
+def test_declared_gsd_must_be_plausible(sited, tmp_path, db_path, args, sidecar_gsd):
+    png = write_plain(tmp_path / "d.png", width=100, height=100)
+    doc = {"crs": "EPSG:32652", "transform": list(utm_transform(0.5, 100, 100))[:6]}
+    doc["datetime"] = WHEN
+    if sidecar_gsd is not None:
+        doc["gsd"] = sidecar_gsd
+    write_json(tmp_path / "d.png.json", doc)
+    r = sited("images", "add", png, "--site", "tumangang", *args, ok=False)
+    assert r.exit_code == 2 and "plausible ground sample distance" in r.stderr, r.stderr
+    assert str(png) in r.stderr and table_counts(db_path)["images"] == 0
+
+
+def test_corrected_sidecar_updates_the_record_and_drops_stale_counts(sited, tmp_path, db_path):
+    from tests.test_detect_slicing import BrightBoxDetector
+
+    from railwatch.detect import run_site
+    from railwatch.store import open_store
+
+    x, y = _utm_origin()
+    png = _sidecar_png(tmp_path, "EPSG:32652", [0.5, 0, x + 30, 0, -0.5, y])  # 30 m off
+    [first] = add(sited, png)
+    assert first["action"] == "added"
+    store = open_store(db_path)
+    try:
+        assert len(run_site(store, "tumangang", model=BrightBoxDetector())) == 1
+    finally:
+        store.close()
+    counted = table_counts(db_path)
+    assert counted["observations"] == 7
+    # Re-adding as is changes nothing; with the sidecar corrected, the record follows it.
+    assert add(sited, png)[0]["action"] == "already stored"
+    _sidecar_png(tmp_path, "EPSG:32652", [0.5, 0, x, 0, -0.5, y])
+    r = sited("images", "add", png, "--site", "tumangang", "--json")
+    [second] = json.loads(r.stdout)["images"]
+    assert second["action"] == "updated" and "updated: image 1" in r.stderr
+    assert second["id"] == first["id"] and second["bounds"][0] == pytest.approx(x)
+    after = table_counts(db_path)
+    assert after["images"] == 1 and after["observations"] == 0 and after["detections"] == 0
+    # A new acquisition time moves the observations made from it, and nothing else.
+    store = open_store(db_path)
+    try:
+        run_site(store, "tumangang", model=BrightBoxDetector())
+    finally:
+        store.close()
+    [third] = add(sited, png, "--acquired", "2023-10-06T02:13:00Z")
+    assert third["action"] == "updated" and third["acquired_at"] == "2023-10-06T02:13:00Z"
+    obs = sited.json("observe", "list", "--site", "tumangang")["observations"]
+    assert len(obs) == 7 and {o["observed_at"] for o in obs} == {"2023-10-06T02:13:00Z"}
+
+
+def test_images_remove_takes_detections_and_observations_along(sited, tmp_path, db_path):
+    from tests.test_detect_slicing import BrightBoxDetector
+
+    from railwatch.detect import run_site
+    from railwatch.store import open_store
+
+    keep = write_tif(tmp_path / "keep.tif", tags={"TIFFTAG_DATETIME": "2023:10:04 02:13:00"})
+    drop = write_tif(tmp_path / "drop.tif", tags={"TIFFTAG_DATETIME": "2023:10:05 02:13:00"})
+    ids = {Path(i["path"]).name: i["id"] for i in add(sited, keep, drop)}
+    store = open_store(db_path)
+    try:
+        run_site(store, "tumangang", model=BrightBoxDetector())
+    finally:
+        store.close()
+    sited("observe", "add", "--site", "tumangang", "--at", "2023-10-05", "--count", "box=3")
+    before = table_counts(db_path)
+    r = sited("images", "remove", str(ids["drop.tif"]), "--json")
+    doc = json.loads(r.stdout)
+    assert doc["id"] == ids["drop.tif"] and doc["observations_removed"] == 7
+    assert f"removed image {ids['drop.tif']} drop.tif" in r.stderr
+    after = table_counts(db_path)
+    assert after["images"] == before["images"] - 1
+    assert after["observations"] == before["observations"] - 7  # the analyst's count stays
+    assert after["detections"] == before["detections"] - doc["detections_removed"]
+    assert [i["id"] for i in sited.json("images", "list")["images"]] == [ids["keep.tif"]]
+    assert drop.exists()  # the file is not ours to delete
+    for bad in (str(ids["drop.tif"]), "99999999999999999999", "0"):
+        r = sited("images", "remove", bad, ok=False)
+        assert r.exit_code == 2 and r.stderr.startswith("error: no image with id"), r.stderr
+        assert len(r.stderr.splitlines()) == 1
+    assert table_counts(db_path) == after
+    # the file can come back, as a new image
+    assert add(sited, drop)[0]["action"] == "added"
+
+
+@pytest.mark.parametrize("command", ["show", "cloud"])
+def test_huge_image_ids_are_not_found_not_a_traceback(sited, command):
+    args = ["images", command, "99999999999999999999"] + (["5"] if command == "cloud" else [])
+    r = sited(*args, ok=False)
+    assert (
+        r.exit_code == 2
+        and r.stderr == "error: no image with id 99999999999999999999 in the store\n"
+    )

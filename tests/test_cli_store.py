@@ -121,6 +121,13 @@ def test_sites_add_file_and_replace(cli, tmp_path):
             ),
             "invalid polygon",
         ),
+        *(
+            (
+                json.dumps(dict(_feature("empty"), geometry={"type": kind, "coordinates": coords})),
+                f"the {kind} has no coordinates",
+            )
+            for kind, coords in [("Polygon", []), ("Polygon", [[]]), ("MultiPolygon", [])]
+        ),
     ],
 )
 def test_sites_add_bad_geojson_changes_nothing(cli, tmp_path, db_path, content, message):
@@ -131,6 +138,7 @@ def test_sites_add_bad_geojson_changes_nothing(cli, tmp_path, db_path, content, 
     result = cli("sites", "add", bad, ok=False)
     assert result.exit_code == 2
     assert "bad.geojson" in result.stderr and message in result.stderr
+    assert "Valid Geometry" not in result.stderr and result.stderr.count("\n") == 1
     assert table_counts(db_path) == before
 
 

@@ -13,7 +13,7 @@ from scipy import ndimage
 from railwatch.detect import geometry
 from railwatch.detect.runs import detect_file, to_geojson
 from railwatch.detect.slicing import detect_raster
-from railwatch.errors import DetectionError
+from railwatch.errors import DetectionError, UnfitImageError
 
 
 class BrightBoxDetector:
@@ -137,7 +137,24 @@ def test_rgbn_drops_nir(tmp_path: Path) -> None:
 def test_gsd_far_outside_range_is_refused(tmp_path: Path) -> None:
     img, _ = consist_scene(100, 100)
     path = write_tif(tmp_path / "coarse.tif", img, 3.0)
-    with pytest.raises(DetectionError, match=r"3\.00 m is outside"):
+    with pytest.raises(UnfitImageError, match=r"3\.001 m is outside the 0\.25–1\.2 m"):
+        detect_file(path, BrightBoxDetector())
+    assert issubclass(UnfitImageError, DetectionError)
+
+
+@pytest.mark.parametrize("gsd", [0.25, 0.2495, 0.246, 1.2, 1.22])
+def test_gsd_at_the_ends_of_the_range_is_accepted(tmp_path: Path, gsd: float) -> None:
+    """Geodesic GSDs are never exact: a "0.25 m" product measures 0.2499 m or 0.2501 m."""
+    img, cars = consist_scene(160, 160)
+    path = write_tif(tmp_path / "edge.tif", img, gsd)
+    assert detect_file(path, BrightBoxDetector()).gsd == pytest.approx(gsd, rel=0.002)
+
+
+@pytest.mark.parametrize("gsd", [0.24, 1.25])
+def test_gsd_past_the_tolerance_is_refused_with_its_measure(tmp_path: Path, gsd: float) -> None:
+    img, _ = consist_scene(100, 100)
+    path = write_tif(tmp_path / "past.tif", img, gsd)
+    with pytest.raises(UnfitImageError, match=rf"{gsd:.2f}\d m is outside .*±2%"):
         detect_file(path, BrightBoxDetector())
 
 

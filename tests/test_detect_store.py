@@ -21,7 +21,9 @@ from railwatch.store import images as stored_images
 from test_detect_slicing import BrightBoxDetector, consist_scene
 
 
-def add_site_image(store, tmp_path: Path, name: str, when: datetime, n_cols: int = 4) -> Image:
+def add_site_image(
+    store, tmp_path: Path, name: str, when: datetime, n_cols: int = 4, gsd: float = 0.5
+) -> Image:
     """A small UTM image in the middle of Tumangang with bright 'cars'."""
     x, y = Transformer.from_crs("EPSG:4326", "EPSG:32652", always_xy=True).transform(
         130.616, 42.4215
@@ -29,7 +31,7 @@ def add_site_image(store, tmp_path: Path, name: str, when: datetime, n_cols: int
     img, cars = consist_scene(240, 240)
     img[:, :, 34 * n_cols :] = 60  # keep only the first cars of the horizontal consist
     path = tmp_path / f"{name}.tif"
-    transform = from_origin(x - 60, y + 60, 0.5, 0.5)
+    transform = from_origin(x - 120 * gsd, y + 120 * gsd, gsd, gsd)
     with rasterio.open(
         path,
         "w",
@@ -56,7 +58,7 @@ def add_site_image(store, tmp_path: Path, name: str, when: datetime, n_cols: int
         height=240,
         bands=3,
         dtype="uint8",
-        gsd_m=0.5,
+        gsd_m=gsd,
         acquired_at=when,
     )
     with store.transaction() as session:
@@ -101,6 +103,39 @@ def test_run_site_stores_all_classes_and_reruns_replace(site_store, tmp_path: Pa
     # --since limits the images
     since = run_site(site_store, "tumangang", model=det, rerun=True, since=d2)
     assert [r.image_id for r in since] == [im2.id]
+
+
+def test_images_the_model_cannot_count_are_skipped_and_the_rest_counted(
+    site_store, tmp_path: Path
+) -> None:
+    """One unfit image (a 3 m scene, a file gone) must not stop a whole site, for good."""
+    d = [datetime(2023, 9, day, 2, tzinfo=UTC) for day in (1, 2, 3)]
+    coarse = add_site_image(site_store, tmp_path, "coarse", d[0], gsd=3.0)
+    good = add_site_image(site_store, tmp_path, "good", d[1])
+    gone = add_site_image(site_store, tmp_path, "gone", d[2])
+    Path(gone.path).unlink()
+    skipped: list[tuple[int, str]] = []
+    det = BrightBoxDetector()
+    results = run_site(
+        site_store, "tumangang", model=det, on_skip=lambda im, why: skipped.append((im.id, why))
+    )
+    assert [r.image_id for r in results] == [good.id]
+    assert [i for i, _ in skipped] == [coarse.id, gone.id]
+    assert "3.001 m is outside" in skipped[0][1] and "no such file" in skipped[1][1]
+    with site_store.transaction() as session:
+        rows = {i.id: i for i in stored_images.list_images(session, site="tumangang")}
+    assert rows[good.id].unfit_reason is None
+    assert rows[coarse.id].unfit_reason.startswith("fake-1: ground sample distance 3.001 m")
+    assert "no such file" in rows[gone.id].unfit_reason
+    obs = service.list_observations(site_store, site="tumangang")
+    assert {o.image_id for o in obs} == {good.id}
+    # The next run tries the skipped ones again (a model or a file may have changed).
+    skipped.clear()
+    assert (
+        run_site(site_store, "tumangang", model=det, on_skip=lambda im, why: skipped.append(im.id))
+        == []
+    )
+    assert skipped == [coarse.id, gone.id]
 
 
 def test_models_registry(site_store) -> None:

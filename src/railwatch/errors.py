@@ -38,6 +38,14 @@ class DetectionError(RailwatchError, RuntimeError):
     """The detector cannot run on this input (model missing, GSD out of range)."""
 
 
+class UnfitImageError(DetectionError):
+    """This image cannot be counted by this model (GSD out of its range, bands, georeference).
+
+    ``detect --site`` skips such an image with a warning and records why on it,
+    instead of letting one image stop a whole site.
+    """
+
+
 class PressError(InputError):
     """A press document cannot be read or understood."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from railwatch.errors import InputError
+from railwatch.plausible import check_count
 
 #: Railcar types, in the order the detector's class head emits them.
 CLASSES: tuple[str, ...] = ("box", "open", "tank", "flat", "passenger", "locomotive", "other")
@@ -63,8 +64,7 @@ def parse_counts(items: Iterable[str]) -> dict[str, int]:
             n = int(value)
         except ValueError:
             raise InputError(f"count {item!r}: {value!r} is not a whole number") from None
-        if n < 0:
-            raise InputError(f"count {item!r}: a count cannot be negative")
+        n = check_count(n, f"count {item!r}")
         if key in counts:
             raise InputError(f"count {item!r}: class {key!r} given twice")
         counts[key] = n

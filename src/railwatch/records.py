@@ -59,6 +59,8 @@ class Image(_Record):
     provider: str = ""
     format: str = ""
     cloud_cover: float | None = None  # percent of the image; None: no source said
+    # Why the detector last skipped it ("MODEL: reason"); None once it is counted.
+    unfit_reason: str | None = None
     id: int | None = None
 
 

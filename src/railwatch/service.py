@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
+from railwatch import plausible
 from railwatch.errors import InputError
+from railwatch.railcars import members
 from railwatch.records import Event, Observation, Site
 from railwatch.store import Store
 from railwatch.store import detections as detection_rows
@@ -45,9 +47,18 @@ def add_counts(
     analyst: str | None = None,
     note: str = "",
 ) -> list[Observation]:
-    """Record an analyst's counts for one site and time, one observation per class."""
+    """Record an analyst's counts for one site and time, one observation per class.
+
+    Raises:
+        InputError: an unknown class, a count or a time that is not plausible
+            (:mod:`railwatch.plausible`: the same rules as every other command).
+    """
     if observed_at.tzinfo is None:
         raise InputError("observation time needs a zone (use UTC, e.g. 2023-10-05T02:13:00Z)")
+    observed_at = plausible.check_time(observed_at, "observation time")
+    for cls, n in counts.items():
+        members(cls)
+        plausible.check_count(n, f"count {cls}={n}")
     obs = [
         Observation(
             site=site,
@@ -109,6 +120,14 @@ def sigmas_of_models(models: list[dict]) -> dict[str, dict[str, tuple[float, flo
 
 
 def add_event(store: Store, event: Event) -> tuple[Event, bool]:
+    """Record a dated event (the same title, time and site again is a no-op).
+
+    Raises:
+        InputError: no title, or a time that is not plausible.
+    """
+    if not event.title.strip():
+        raise InputError("an event needs a title")
+    plausible.check_time(event.occurred_at, "event time")
     with store.transaction() as session:
         return event_rows.add(session, event)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from railwatch import service
+from railwatch import plausible, service
 from railwatch.analyze.baseline import Baseline, Tail, robust_scale, summarize, tail_probability
 from railwatch.analyze.onset import Onset, find_onset
 from railwatch.analyze.series import (
@@ -343,10 +343,14 @@ def _as_date(value: date | datetime | str | None, what: str) -> date | None:
     if value is None:
         return None
     if isinstance(value, datetime):
-        return utc_date(value)
-    if isinstance(value, date):
-        return value
-    return utc_date(parse_time(value, what=what))
+        day = utc_date(value)
+    elif isinstance(value, date):
+        day = value
+    else:
+        day = utc_date(parse_time(value, what=what))
+    # The same range as every time railwatch accepts: an as-of date of 2099 judged an
+    # observation that should never have been stored.
+    return plausible.check_date(day, what)
 
 
 def _noun(cls: str, count: int) -> str:

@@ -6,8 +6,14 @@ become one line on stderr and exit code 2; usage errors exit 2 as well.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
+
+# GDAL prints "ERROR 1: ..." on stderr itself whenever no handler of rasterio's is
+# installed (a CRS parsed outside rasterio.Env, say), before the error we raise says
+# the same in one line. Send its own printing to nowhere; a user's CPL_LOG wins.
+os.environ.setdefault("CPL_LOG", os.devnull)
 
 import typer
 from typer.core import TyperGroup

@@ -9,7 +9,7 @@ from rich import box
 from rich.table import Column, Table
 
 from railwatch.cli.common import DEFAULT_DB_VALUE, DbOption, JsonOption, emit_json, out, store_at
-from railwatch.timeparse import parse_time
+from railwatch.plausible import user_time
 
 _METHOD_SHORT = {"analyst": "ana", "detector": "det", "press": "prs"}
 #: Marks a date whose count came from a clouded image (``--max-cloud``).
@@ -69,7 +69,7 @@ def analyze_site(
     as_json: JsonOption = False,
 ) -> None:
     """Judge each observation date against the years before it; find the rise and its trigger."""
-    when = parse_time(as_of, what="--as-of").date() if as_of else None
+    when = user_time(as_of, what="--as-of").date() if as_of else None
     with store_at(db) as store:
         from railwatch import analyze  # SciPy loads here, not at CLI start-up
 

@@ -68,8 +68,14 @@ def emit_json(document: Any) -> None:
 
 
 def say(message: str) -> None:
-    """A message for people, on stderr."""
-    err.print(message)
+    """A message for people, on stderr, as one line: file names are not read as markup
+    and a long message is not wrapped (scripts grep these lines)."""
+    err.print(message, markup=False, highlight=False, soft_wrap=True)
+
+
+def warn(message: str) -> None:
+    """A warning (something looked wrong but was not refused), on stderr."""
+    say(f"warning: {message}")
 
 
 @contextmanager
@@ -91,4 +97,7 @@ def progress(transient: bool = False) -> Progress:
         TimeElapsedColumn(),
         console=err,
         transient=transient,
+        # Off when stderr is a pipe or a file: there a bar is no use, and Rich's live
+        # display leaves an empty line before the one-line error a script reads.
+        disable=not err.is_terminal,
     )

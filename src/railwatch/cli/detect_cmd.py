@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
+from rich import box
+from rich.table import Column, Table
 
 from railwatch.cli.common import (
     DEFAULT_DB_VALUE,
@@ -18,10 +19,12 @@ from railwatch.cli.common import (
     progress,
     say,
     store_at,
+    warn,
 )
 from railwatch.errors import InputError
+from railwatch.plausible import user_time
 from railwatch.railcars import CLASSES
-from railwatch.timeparse import parse_time
+from railwatch.records import Image
 
 models_app = typer.Typer(help="Detector models: which one the store uses.", no_args_is_help=True)
 
@@ -42,11 +45,21 @@ def _progress_cb(bar, task):  # type: ignore[no-untyped-def]
 
 
 def _counts_table(rows: list[dict]) -> Table:
-    table = Table("image", *CLASSES, "total")
+    dated = any(r.get("acquired_at") for r in rows)
+    table = Table(
+        Column("image", overflow="fold"),  # the file name, whole: it is how users know them
+        *([Column("acquired UTC", no_wrap=True)] if dated else []),
+        *(Column(c, justify="right", no_wrap=True) for c in (*CLASSES, "total")),
+        box=box.SIMPLE_HEAD,
+        padding=(0, 0),
+        pad_edge=False,
+    )
     for r in rows:
         counts = r["counts"]
+        when = r.get("acquired_at")
         table.add_row(
-            Path(r["path"]).name if not r.get("acquired_at") else str(r["acquired_at"])[:16],
+            Path(r["path"]).name,
+            *([f"{when:%Y-%m-%d %H:%M}" if when else ""] if dated else []),
             *(str(counts.get(c, 0)) for c in CLASSES),
             str(sum(counts.values())),
         )
@@ -80,6 +93,13 @@ def detect(
 
     if not images and not site:
         raise InputError("give image files, or --site SLUG to detect in the store's images")
+    when = user_time(since, what="--since") if since else None
+    skipped: list[dict] = []
+
+    def skip(image: Image, reason: str) -> None:
+        skipped.append({"image_id": image.id, "path": image.path, "reason": reason})
+        warn(f"image {image.id} {Path(image.path).name} skipped: {reason}")
+
     with progress(transient=True) as bar:
         task = bar.add_task("detecting", total=None)
         cb = _progress_cb(bar, task)
@@ -90,10 +110,9 @@ def detect(
             results = detection.run_paths(images, model=model, site_geometry=geometry, progress=cb)
         else:
             assert site is not None
-            when = parse_time(since, what="--since") if since else None
             with store_at(db) as store:
                 results = detection.run_site(
-                    store, site, since=when, rerun=all_, progress=cb, model=model
+                    store, site, since=when, rerun=all_, progress=cb, model=model, on_skip=skip
                 )
     if out_path is not None:
         out_path.write_text(json.dumps(detection.to_geojson(results)) + "\n")
@@ -104,12 +123,14 @@ def detect(
             {
                 "model_version": results[0].model_version if results else None,
                 "images": rows,
+                "skipped": skipped,
                 "stored": not images,
             }
         )
         return
     if not results:
-        say("nothing to do: every image is already processed by this model (use --all)")
+        if not skipped:
+            say("nothing to do: every image is already processed by this model (use --all)")
         return
     out.print(_counts_table(rows))
     say(f"model {results[0].model_version}")

@@ -13,16 +13,18 @@ from railwatch.cli.common import (
     DbOption,
     JsonOption,
     emit_json,
-    err,
     out,
     progress,
     say,
     store_at,
+    warn,
 )
+from railwatch.plausible import user_time
 from railwatch.records import Image
-from railwatch.timeparse import parse_time
 
-images_app = typer.Typer(help="Satellite images of sites: add, list, show.", no_args_is_help=True)
+images_app = typer.Typer(
+    help="Satellite images of sites: add, list, show, cloud, remove.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -69,7 +71,7 @@ def images_add(
     as_json: JsonOption = False,
 ) -> None:
     """Check image files against a site and record them (all or none)."""
-    when = parse_time(acquired, what="--acquired") if acquired else None
+    when = user_time(acquired, what="--acquired") if acquired else None
     options = dict(
         site=site,
         acquired=when,
@@ -77,7 +79,7 @@ def images_add(
         stac=stac,
         provider=provider,
         cloud_cover=cloud_cover,
-        warn=lambda message: err.print(f"warning: {message}", markup=False, highlight=False),
+        warn=warn,
     )
     from railwatch import imagery  # rasterio loads here, not at CLI start-up
 
@@ -123,6 +125,9 @@ def images_list(
     table.add_column("cloud %")
     table.add_column("provider")
     table.add_column("file", no_wrap=True)
+    skipped = [i for i in images if i.unfit_reason]
+    if skipped:
+        table.add_column("detector skipped it")
     for i in images:
         table.add_row(
             str(i.id),
@@ -133,6 +138,7 @@ def images_list(
             "-" if i.cloud_cover is None else f"{i.cloud_cover:.0f}",
             i.provider,
             Path(i.path).name,
+            *([i.unfit_reason or ""] if skipped else []),
         )
     out.print(table)
 
@@ -172,6 +178,8 @@ def images_show(
         ),
         ("sha256", image.sha256),
     ]
+    if image.unfit_reason:
+        rows.append(("detector", f"skipped it: {image.unfit_reason}"))
     for name, value in rows:
         out.print(f"{name:>9}: {value}", markup=False)
 
@@ -197,3 +205,23 @@ def images_cloud(
     say(f"cloud cover {image.cloud_cover:g} %: {_line(image)}")
     if as_json:
         emit_json(image.to_dict())
+
+
+@images_app.command("remove")
+def images_remove(
+    image_id: Annotated[int, typer.Argument(metavar="ID", help="Image id (from images list).")],
+    db: DbOption = DEFAULT_DB_VALUE,
+    as_json: JsonOption = False,
+) -> None:
+    """Forget an image, with its detections and the observations made from it.
+
+    One transaction; the file itself is left where it is. Add it again (with a
+    corrected sidecar, say) to have it counted anew.
+    """
+    from railwatch import imagery  # rasterio loads here, not at CLI start-up
+
+    with store_at(db) as store:
+        image, n_det, n_obs = imagery.remove_image(store, image_id)
+    say(f"removed {_line(image)}, with {n_det} detection(s) and {n_obs} observation(s)")
+    if as_json:
+        emit_json(dict(image.to_dict(), detections_removed=n_det, observations_removed=n_obs))

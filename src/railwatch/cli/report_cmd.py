@@ -16,7 +16,7 @@ from railwatch.cli.common import (
     say,
     store_at,
 )
-from railwatch.timeparse import parse_time
+from railwatch.plausible import user_time
 
 
 def register(app: typer.Typer) -> None:
@@ -50,7 +50,7 @@ def report_site(
     """Write the analyst report of a site: judgment, chart, imagery, tables, caveats."""
     from railwatch import report  # matplotlib and WeasyPrint load only when a report is made
 
-    when = parse_time(as_of, what="--as-of") if as_of else None
+    when = user_time(as_of, what="--as-of") if as_of else None
     with store_at(db) as store:
         result = report.write(
             store,

@@ -19,10 +19,10 @@ from railwatch.cli.common import (
     store_at,
 )
 from railwatch.errors import InputError
+from railwatch.plausible import user_time
 from railwatch.railcars import parse_counts
 from railwatch.records import Event
 from railwatch.sites import builtin, read_geojson
-from railwatch.timeparse import parse_time
 
 sites_app = typer.Typer(help="Sites of interest (GeoJSON polygons).", no_args_is_help=True)
 observe_app = typer.Typer(help="Railcar counts with their provenance.", no_args_is_help=True)
@@ -121,7 +121,7 @@ def observe_add(
 ) -> None:
     """Record an analyst's railcar counts at a site."""
     counts = parse_counts(count)
-    when = parse_time(at, what="--at")
+    when = user_time(at, what="--at")
     with store_at(db) as store:
         added = service.add_counts(
             store, site=site, observed_at=when, counts=counts, analyst=analyst, note=note
@@ -174,7 +174,7 @@ def events_add(
     if not title.strip():
         raise InputError("--title cannot be empty")
     event = Event(
-        occurred_at=parse_time(at, what="--at"),
+        occurred_at=user_time(at, what="--at"),
         title=title.strip(),
         kind=kind,
         site=site,

@@ -7,6 +7,7 @@ the same stretch and the same resampling in both.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -17,18 +18,40 @@ from pyproj import CRS, Transformer
 from railwatch.errors import DetectionError, ImageryError
 
 
-def gsd_of(crs: Any, transform: Any, width: int, height: int) -> float:
-    """Ground sample distance in metres: the geodesic size of the centre pixel.
+def pixel_size_of(crs: Any, transform: Any, width: int, height: int) -> tuple[float, float]:
+    """Ground size in metres of the centre pixel along columns and along rows.
 
-    The same figure ingest stores with an image, so a Web Mercator or a
-    geographic grid is scaled by what its pixels cover on the ground, not by
-    their nominal size.
+    The two differ where pixels are not square on the ground (a geographic grid
+    away from the equator: 4e-6 degrees are 0.33 m east-west and 0.44 m
+    north-south at 42 N), and the detector resamples each axis by its own.
+
+    Raises:
+        ImageryError: no CRS, or the georeferencing gives no finite positive size.
     """
     from railwatch.imagery.metadata import pixel_size_m
 
     if crs is None:
         raise ImageryError("the image has no coordinate reference system; cannot tell its scale")
-    dx, dy = pixel_size_m(CRS.from_user_input(crs), transform, width, height)
+    try:
+        dx, dy = pixel_size_m(CRS.from_user_input(crs), transform, width, height)
+    except Exception as exc:  # pyproj/GDAL raise many kinds on absurd coordinates
+        raise ImageryError(f"its georeferencing gives no ground size for a pixel ({exc})") from None
+    if not (math.isfinite(dx) and math.isfinite(dy) and dx > 0 and dy > 0):
+        raise ImageryError(
+            f"its georeferencing gives pixels of {dx:.3g} × {dy:.3g} m on the ground; "
+            "check its transform"
+        )
+    return float(dx), float(dy)
+
+
+def gsd_of(crs: Any, transform: Any, width: int, height: int) -> float:
+    """Ground sample distance in metres: the mean geodesic size of the centre pixel.
+
+    The same figure ingest stores with an image, so a Web Mercator or a
+    geographic grid is scaled by what its pixels cover on the ground, not by
+    their nominal size.
+    """
+    dx, dy = pixel_size_of(crs, transform, width, height)
     return float((dx + dy) / 2)
 
 

@@ -7,6 +7,7 @@ class per image, tagged with the model version and its counting uncertainty.
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -29,9 +30,11 @@ from railwatch.detect.model import (
     sha256_of,
 )
 from railwatch.detect.slicing import DEFAULT_GSD_RANGE, Region, detect_raster
-from railwatch.errors import DetectionError, ImageryError
+from railwatch.errors import DetectionError, ImageryError, UnfitImageError
 from railwatch.railcars import CLASSES
-from railwatch.records import Detection, Observation
+from railwatch.records import Detection, Image, Observation
+
+log = logging.getLogger(__name__)
 
 Progress = Callable[[str, int, int], None]
 
@@ -112,12 +115,14 @@ def site_region(
         poly.exterior.coords if poly.geom_type == "Polygon" else poly.convex_hull.exterior.coords
     ).T
     cols, rows = inverse * (xs, ys)
-    gsd = raster.gsd_of(src.crs, src.transform, src.width, src.height)
-    pad = pad_m / gsd
-    c0 = max(0, math.floor(cols.min() - pad))
-    c1 = min(src.width, math.ceil(cols.max() + pad))
-    r0 = max(0, math.floor(rows.min() - pad))
-    r1 = min(src.height, math.ceil(rows.max() + pad))
+    gx, gy = raster.pixel_size_of(src.crs, src.transform, src.width, src.height)
+    pad_c, pad_r = pad_m / gx, pad_m / gy
+    if not (np.isfinite(cols).all() and np.isfinite(rows).all()):
+        return None
+    c0 = max(0, math.floor(cols.min() - pad_c))
+    c1 = min(src.width, math.ceil(cols.max() + pad_c))
+    r0 = max(0, math.floor(rows.min() - pad_r))
+    r1 = min(src.height, math.ceil(rows.max() + pad_r))
     if c1 <= c0 or r1 <= r0:
         return None
     return Region(c0, r0, c1 - c0, r1 - r0)
@@ -186,22 +191,28 @@ def detect_file(
 
     Raises:
         ImageryError: the file cannot be read or has no georeference.
-        DetectionError: its GSD is outside the model's range.
+        UnfitImageError: the model cannot count it: its GSD is outside the model's
+            range, its georeferencing gives no ground size, it misses the site, or its
+            bands are not an image.
     """
     started = time.perf_counter()
     info = info_of(detector)
     with open_raster(path) as src:
-        gsd = raster.gsd_of(src.crs, src.transform, src.width, src.height)
+        try:
+            size = raster.pixel_size_of(src.crs, src.transform, src.width, src.height)
+        except ImageryError as exc:
+            raise UnfitImageError(f"{path}: {exc}") from None
+        gsd = (size[0] + size[1]) / 2
         region = None
         if site_geometry is not None:
             region = site_region(src, site_geometry)
             if region is None:
-                raise ImageryError(f"{path}: the image does not cover the site")
+                raise UnfitImageError(f"{path}: the image does not cover the site")
         try:
             found = detect_raster(
                 src,
                 detector,
-                gsd=gsd,
+                gsd=size,
                 region=region,
                 tile=info.tile if info else 1024,
                 overlap=info.overlap if info else 96,
@@ -210,7 +221,7 @@ def detect_file(
                 progress=progress,
             )
         except DetectionError as exc:
-            raise DetectionError(f"{path}: {exc}") from None
+            raise type(exc)(f"{path}: {exc}") from None
         detections = _detections(found, src, detector.version, image_id)
     if site_geometry is not None:
         detections = _inside(detections, site_geometry)
@@ -364,15 +375,21 @@ def run_site(
     rerun: bool = False,
     progress: Progress | None = None,
     model: Detector | str | Path | None = None,
+    on_skip: Callable[[Image, str], None] | None = None,
 ) -> list[ImageResult]:
     """Detect in every stored image of a site that the active model has not processed yet.
 
     Each image is one transaction: its earlier detections and detector
-    observations by this model are replaced, so re-running is safe.
+    observations by this model are replaced, so re-running is safe. An image
+    the model cannot count (GSD outside its range, georeferencing with no ground
+    size, a file gone or unreadable) is skipped: why is recorded on the image
+    (``unfit_reason``) and given to ``on_skip`` (logged as a warning if None), and
+    the other images are processed. It is tried again at the next run, so a
+    model made for it, or a corrected file, counts it then.
 
     Raises:
         NotFoundError: no such site.
-        DetectionError: the model cannot run on an image.
+        DetectionError: the model cannot run at all.
     """
     from railwatch.store import detections as stored
     from railwatch.store import images as stored_images
@@ -388,13 +405,26 @@ def run_site(
     todo = [im for im in images if rerun or im.id not in done]
     results = []
     for i, image in enumerate(todo):
-        result = detect_file(
-            image.path,
-            detector,
-            site_geometry=geometry_4326,
-            image_id=image.id,
-            acquired_at=image.acquired_at,
-        )
+        assert image.id is not None
+        try:
+            result = detect_file(
+                image.path,
+                detector,
+                site_geometry=geometry_4326,
+                image_id=image.id,
+                acquired_at=image.acquired_at,
+            )
+        except (UnfitImageError, ImageryError) as exc:
+            reason = str(exc).removeprefix(f"{image.path}: ")
+            with store.transaction() as session:
+                stored_images.set_unfit(session, image.id, f"{detector.version}: {reason}")
+            if on_skip is not None:
+                on_skip(image, reason)
+            else:
+                log.warning("image %s %s skipped: %s", image.id, Path(image.path).name, reason)
+            if progress is not None:
+                progress(image.path, i + 1, len(todo))
+            continue
         observations = [
             Observation(
                 site=site,
@@ -410,10 +440,11 @@ def run_site(
             for cls in CLASSES
         ]
         with store.transaction() as session:
-            assert image.id is not None
             stored.delete_observations(session, image.id, detector.version)
             stored.replace_for_image(session, image.id, detector.version, list(result.detections))
             stored_obs.add(session, observations)
+            if image.unfit_reason is not None:
+                stored_images.set_unfit(session, image.id, None)
         results.append(result)
         if progress is not None:
             progress(image.path, i + 1, len(todo))

@@ -21,12 +21,17 @@ import numpy as np
 
 from railwatch.detect import geometry, raster
 from railwatch.detect.model import Detector
-from railwatch.errors import DetectionError
+from railwatch.errors import UnfitImageError
 
 T = TypeVar("T")
 
 #: Accepted ground sample distances, when a detector does not say.
 DEFAULT_GSD_RANGE = (0.25, 1.2)
+#: How far past either end of a model's GSD range a scene may be and still fit. GSDs
+#: are measured geodesically from a transform (UTM's scale factor alone moves them by
+#: 0.04 %), so a "0.25 m" product is never exactly 0.25 m; 2 % is still the model's
+#: resolution to the eye.
+GSD_TOLERANCE = 0.02
 #: Batches of tiles read ahead while the network works on the current one.
 READ_AHEAD = 2
 
@@ -55,6 +60,24 @@ class Found:
 
     def __len__(self) -> int:
         return len(self.scores)
+
+
+def gsd_misfit(gsd: float, gsd_range: tuple[float, float]) -> str | None:
+    """Why a scene of this GSD (metres) is unfit for a model of this range; None when it fits.
+
+    The range is widened by :data:`GSD_TOLERANCE` at both ends, and the message
+    gives the measured GSD to the millimetre, so a refusal is never "0.25 m is
+    outside 0.25-1.2 m".
+    """
+    lo, hi = gsd_range
+    if math.isfinite(gsd) and lo * (1 - GSD_TOLERANCE) <= gsd <= hi * (1 + GSD_TOLERANCE):
+        return None
+    measured = f"{gsd:.3f} m" if math.isfinite(gsd) else "not measurable"
+    return (
+        f"ground sample distance {measured} is outside the {lo:g}–{hi:g} m "
+        f"(±{GSD_TOLERANCE:.0%}) the model was trained for; resample it or use a model made "
+        "for that resolution"
+    )
 
 
 def _starts(size: int, tile: int, step: int) -> list[int]:
@@ -144,7 +167,7 @@ def detect_raster(
     src: Any,
     detector: Detector,
     *,
-    gsd: float,
+    gsd: float | tuple[float, float],
     region: Region | None = None,
     tile: int = 1024,
     overlap: int = 96,
@@ -159,24 +182,26 @@ def detect_raster(
         src: the open raster; only ``width``, ``height``, ``count``, ``nodata``,
             ``dtypes``/``dtype`` and ``read(indexes, window=…)`` are used.
         detector: runs on (N, tile, tile, 3) uint8 batches at ``detector.gsd``.
-        gsd: the scene's ground sample distance in metres.
+        gsd: the scene's ground sample distance in metres, or its ground pixel size
+            along columns and along rows: each axis is resampled by its own, so
+            pixels that are not square on the ground (EPSG:4326) come out square.
         region: the part of the scene to search (default: all of it).
         progress: called with (tiles done, tiles in all) after each batch.
 
     Raises:
-        DetectionError: the scene's GSD is outside what the model knows.
+        UnfitImageError: the scene's GSD is outside what the model knows (within
+            :data:`GSD_TOLERANCE`), or its bands are neither panchromatic nor RGB.
     """
-    lo, hi = gsd_range
-    if not lo <= gsd <= hi:
-        raise DetectionError(
-            f"image ground sample distance {gsd:.2f} m is outside the {lo:g}–{hi:g} m the model "
-            f"was trained for; resample it or use a model made for that resolution"
-        )
+    gx, gy = (float(gsd), float(gsd)) if isinstance(gsd, int | float) else map(float, gsd)
+    why = gsd_misfit((gx + gy) / 2, gsd_range)
+    if why is not None:
+        raise UnfitImageError(why)
     if src.count == 2 or src.count < 1:
-        raise DetectionError(f"{src.count}-band imagery is neither panchromatic nor RGB(N)")
+        raise UnfitImageError(f"{src.count}-band imagery is neither panchromatic nor RGB(N)")
     region = region or Region(0, 0, src.width, src.height)
-    scale = gsd / detector.gsd  # model pixels per native pixel
-    mw, mh = math.ceil(region.width * scale), math.ceil(region.height * scale)
+    # Model pixels per native pixel, along columns and along rows.
+    kx, ky = gx / detector.gsd, gy / detector.gsd
+    mw, mh = math.ceil(region.width * kx), math.ceil(region.height * ky)
     # A scene smaller than a tile gets a tile of its own size (rounded up to the
     # network's stride), not a mostly empty big one.
     tw = min(tile, -(-mw // 32) * 32)
@@ -191,24 +216,24 @@ def detect_raster(
 
         for yi, my in enumerate(ys):
             for xi, mx in enumerate(xs):
-                c0 = region.col + math.floor(mx / scale)
-                c1 = region.col + min(region.width, math.ceil(min(mx + tw, mw) / scale))
-                r0 = region.row + math.floor(my / scale)
-                r1 = region.row + min(region.height, math.ceil(min(my + th, mh) / scale))
+                c0 = region.col + math.floor(mx / kx)
+                c1 = region.col + min(region.width, math.ceil(min(mx + tw, mw) / kx))
+                r0 = region.row + math.floor(my / ky)
+                r1 = region.row + min(region.height, math.ceil(min(my + th, mh) / ky))
                 data = _read(src, bands, Window(c0, r0, c1 - c0, r1 - r0))
                 rgb = raster.to_rgb8(data, limits=limits, nodata=src.nodata)
-                ow = min(tw, max(1, round((c1 - c0) * scale)))
-                oh = min(th, max(1, round((r1 - r0) * scale)))
+                ow = min(tw, max(1, round((c1 - c0) * kx)))
+                oh = min(th, max(1, round((r1 - r0) * ky)))
                 img = np.zeros((th, tw, 3), np.uint8)
                 img[:oh, :ow] = part = raster.resample(rgb, oh, ow)
                 blank = float(part.min() == part.max())
                 sx, sy = (c1 - c0) / ow, (r1 - r0) / oh
                 # Core bounds in native pixels: centres outside belong to a neighbour.
                 core = (
-                    region.col + xcores[xi][0] / scale,
-                    region.col + xcores[xi][1] / scale,
-                    region.row + ycores[yi][0] / scale,
-                    region.row + ycores[yi][1] / scale,
+                    region.col + xcores[xi][0] / kx,
+                    region.col + xcores[xi][1] / kx,
+                    region.row + ycores[yi][0] / ky,
+                    region.row + ycores[yi][1] / ky,
                 )
                 yield img, (c0, r0, sx, sy, *core, blank)
 

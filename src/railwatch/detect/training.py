@@ -250,11 +250,12 @@ class Scene:
 
 
 def _to_model_gsd(
-    image: np.ndarray, corners: np.ndarray, gsd: float
+    image: np.ndarray, corners: np.ndarray, gsd: float | tuple[float, float]
 ) -> tuple[np.ndarray, np.ndarray]:
-    scale = gsd / MODEL_GSD
-    h = max(8, round(image.shape[0] * scale))
-    w = max(8, round(image.shape[1] * scale))
+    # Each axis by its own ground size, as detection does: EPSG:4326 pixels are not square.
+    gx, gy = (gsd, gsd) if isinstance(gsd, int | float) else gsd
+    h = max(8, round(image.shape[0] * gy / MODEL_GSD))
+    w = max(8, round(image.shape[1] * gx / MODEL_GSD))
     img = raster.resample(image, h, w)
     c = np.asarray(corners, dtype=np.float64).reshape(-1, 4, 2).copy()
     c[..., 0] *= w / image.shape[1]
@@ -325,7 +326,8 @@ def folder_scenes(data_dir: str | Path) -> list[Scene]:
         rgb, transform, crs, gsd = raster.read_rgb(sample.image)
         labels = sample.labels(transform, crs)
         corners = np.array([lab["corners"] for lab in labels]).reshape(-1, 4, 2)
-        img, c = _to_model_gsd(rgb, corners, gsd)
+        size = raster.pixel_size_of(crs, transform, rgb.shape[1], rgb.shape[0])
+        img, c = _to_model_gsd(rgb, corners, size)
         scenes.append(
             Scene(
                 image=img,

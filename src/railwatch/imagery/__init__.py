@@ -11,6 +11,7 @@ from railwatch.imagery.ingest import (
     get_image,
     ingest,
     list_images,
+    remove_image,
     set_cloud_cover,
     sha256_of,
 )
@@ -34,6 +35,7 @@ __all__ = [
     "ingest",
     "list_images",
     "open_source",
+    "remove_image",
     "set_cloud_cover",
     "sha256_of",
 ]

@@ -11,13 +11,14 @@ import hashlib
 import logging
 import math
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from shapely.geometry import shape
 from sqlalchemy.exc import IntegrityError
 
+from railwatch import plausible
 from railwatch.errors import ImageryError, InputError, StoreError
 from railwatch.imagery import metadata
 from railwatch.imagery import sidecar as sidecars
@@ -33,8 +34,10 @@ log = logging.getLogger(__name__)
 # A declared GSD (--gsd, STAC, sidecar) further than this from the transform's is
 # probably a mistake in one of them: it is kept, with a warning.
 GSD_TOLERANCE = 0.20
-# The first Earth-observation satellites flew in 1959-60; nothing can be older.
-EARLIEST = datetime(1959, 1, 1, tzinfo=UTC)
+# A footprint wider than both of these is not an image of the site but a broken
+# transform: the widest scenes of sub-metre satellites are tens of km across.
+MAX_FOOTPRINT_KM = 300.0
+MAX_FOOTPRINT_TO_SITE = 100.0
 _CHUNK = 1024 * 1024
 
 Progress = Callable[[int, int, Path], None]
@@ -82,11 +85,10 @@ def _acquisition(
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     when = when.astimezone(UTC)
-    if not EARLIEST <= when <= datetime.now(UTC) + timedelta(days=1):
-        raise ImageryError(
-            f"{path}: acquisition time {when:%Y-%m-%d %H:%M}Z (from {source}) is impossible; "
-            "give the right one with --acquired"
-        )
+    try:
+        plausible.check_time(when, f"acquisition time (from {source})")
+    except InputError as exc:
+        raise ImageryError(f"{path}: {exc} (with --acquired)") from None
     meta["datetime_source"] = source
     return when, meta
 
@@ -105,10 +107,25 @@ def _gsd(
         gx = gy = from_transform = math.nan
     meta: dict[str, Any] = {}
     if math.isfinite(from_transform) and from_transform > 0:
+        # A transform whose pixels are not a plausible size is wrong, whatever a declared
+        # GSD says: the footprint and every detection's place come from it.
+        for size in (gx, gy):
+            try:
+                plausible.check_gsd(size, "pixel")
+            except InputError:
+                raise ImageryError(
+                    f"{path}: the {src.georef.get('transform', 'file')} transform gives pixels "
+                    f"of {gx:.3g} × {gy:.3g} m on the ground, not a plausible ground sample "
+                    f"distance ({plausible.MIN_GSD_M:g}–{plausible.MAX_GSD_M:g} m); "
+                    "check its transform"
+                ) from None
         meta["gsd_transform_m"] = round(from_transform, 6)
         meta["pixel_size_m"] = [round(gx, 6), round(gy, 6)]
-    if gsd is not None and (not math.isfinite(gsd) or gsd <= 0):
-        raise ImageryError(f"{path}: --gsd must be a positive number of metres, not {gsd}")
+    if gsd is not None:
+        try:
+            plausible.check_gsd(gsd, "--gsd")
+        except InputError as exc:
+            raise ImageryError(f"{path}: {exc}") from None
     declared = [
         (gsd, "--gsd"),
         (stac.gsd if stac else None, "STAC properties.gsd"),
@@ -151,6 +168,27 @@ def _cloud(
         if value is not None:
             return {**meta, "cloud_cover": float(value), "cloud_cover_source": source}
     return meta
+
+
+def _extent_km(geom: Any) -> float:
+    """The longer side of a lon/lat geometry's bounding box, in km along the ground."""
+    w, s, e, n = geom.bounds
+    mid = (s + n) / 2
+    across = abs(metadata.GEOD.inv(w, mid, e, mid)[2]) if e > w else 0.0
+    along = abs(metadata.GEOD.inv(w, s, w, n)[2])
+    return max(across, along) / 1000
+
+
+def _check_extent(path: Path, area: Any, site: Site) -> None:
+    """Refuse a footprint far larger than both the site and any sub-metre scene."""
+    image_km, site_km = _extent_km(area), _extent_km(shape(site.geometry))
+    limit = max(MAX_FOOTPRINT_KM, MAX_FOOTPRINT_TO_SITE * site_km)
+    if image_km > limit:
+        raise ImageryError(
+            f"{path}: its footprint is {image_km:,.0f} km across, far larger than site "
+            f"{site.slug!r} ({site_km:.1f} km; at most {limit:,.0f} km is taken for one scene); "
+            "check its transform"
+        )
 
 
 def _layout(src: RasterSource) -> dict[str, Any]:
@@ -196,7 +234,10 @@ def describe(
     path = Path(path)
     if isinstance(acquired, str):
         acquired = parse_time(acquired, what="--acquired")
-    with open_source(path) as src:
+    import rasterio
+
+    # Inside an Env GDAL's messages go to rasterio's handler, not straight to stderr.
+    with rasterio.Env(), open_source(path) as src:
         stac_item = sidecars.read_stac(Path(stac), path) if stac else sidecars.find_stac(path)
         try:
             outline = metadata.footprint(src.crs, src.transform, src.width, src.height)
@@ -213,6 +254,7 @@ def describe(
         checked = src.verify(window)
         when, time_meta = _acquisition(path, src, acquired, stac_item)
         gsd_m, gsd_meta = _gsd(path, src, gsd, stac_item, warn or log.warning)
+        _check_extent(path, area, site)
         if provider is not None and provider.strip():
             who, who_source = provider.strip(), "--provider"
         elif stac_item and stac_item.provider:
@@ -288,8 +330,10 @@ def ingest(
             (a declared GSD far from the transform's); logged as a warning if None.
 
     Returns:
-        Each image as stored with what happened: ``added`` or ``already stored``
-        (same content already recorded for this site).
+        Each image as stored with what happened: ``added``, ``updated`` (same
+        content already recorded for this site, but its sidecar, world file or
+        options now describe it differently, or its old path is gone: a new
+        placement drops its detections, to be counted again) or ``already stored``.
 
     Raises:
         ImageryError: a file is bad; the message names it and nothing is stored.
@@ -338,16 +382,38 @@ def _store_described(
     described: list[tuple[Image, dict[str, Any]]],
     done: list[tuple[Image, str]],
 ) -> list[tuple[Image, str]]:
-    """Add what is not stored yet, in one transaction; ``done`` grows as it goes."""
+    """Add what is not stored yet, in one transaction; ``done`` grows as it goes.
+
+    The same file described differently (a corrected sidecar, world file or
+    ``--acquired``) updates the stored record; only a new path is not a change.
+    """
     done.clear()
     with store.transaction() as session:
         for image, meta in described:
             known = image_rows.find(session, site, image.sha256)
-            if known is not None:
-                done.append((known, "already stored"))
-            else:
+            if known is None:
                 done.append((image_rows.add(session, image, meta), "added"))
+            elif image_rows.changes(known, image) or not Path(known.path).exists():
+                assert known.id is not None
+                done.append((image_rows.redescribe(session, known.id, image, meta), "updated"))
+            else:
+                done.append((known, "already stored"))
     return done
+
+
+def remove_image(store: Store, image_id: int) -> tuple[Image, int, int]:
+    """Forget an image: its record, its detections and the observations made from it.
+
+    All in one transaction; the file itself is left alone.
+
+    Returns:
+        The image as it was, and how many detections and observations went with it.
+
+    Raises:
+        NotFoundError: no image has this id.
+    """
+    with store.transaction() as session:
+        return image_rows.remove(session, image_id)
 
 
 def list_images(store: Store, *, site: str | None = None) -> list[Image]:
@@ -391,6 +457,7 @@ __all__ = [
     "get_image",
     "ingest",
     "list_images",
+    "remove_image",
     "set_cloud_cover",
     "sha256_of",
 ]

@@ -22,7 +22,7 @@ from shapely.validation import make_valid
 from railwatch.errors import InputError
 from railwatch.timeparse import parse_time
 
-_GEOD = Geod(ellps="WGS84")
+GEOD = Geod(ellps="WGS84")
 _EXIF = re.compile(r"^(\d{4}):(\d{2}):(\d{2})[ T](\d{2}):(\d{2}):(\d{2})")
 
 # Tag names (upper case, letters and digits only) in order of trust. TIFFTAG_DATETIME
@@ -139,26 +139,70 @@ def acquisition_from_tags(
     return when, name, unparsed
 
 
+#: No point on Earth is further than this from a projection's origin (the equator is
+#: 40 075 km round); a geographic grid stays within a turn and a half of longitude.
+_MAX_PROJECTED_M = 1e8
+_MAX_DEGREES = 540.0
+
+
+def off_earth(crs: CRS, transform: Affine, width: int, height: int) -> str | None:
+    """Why the image's corners cannot be on Earth in its CRS; None when they can.
+
+    Checked before any reprojection: GDAL takes minutes, or forever, to give up on
+    a point 1e300 m from the origin of a Web Mercator grid.
+    """
+    xs, ys = transform * (
+        np.array([0, width, width, 0], dtype=float),
+        np.array([0, 0, height, height], dtype=float),
+    )
+    far = float(max(np.abs(xs).max(), np.abs(ys).max()))
+    if not math.isfinite(far):
+        return "its transform gives corners at infinity"
+    if crs.is_geographic:
+        return None if far <= _MAX_DEGREES else f"its corners lie {far:.3g}° from the origin"
+    try:
+        _unit, factor = crs.linear_units_factor
+    except Exception:  # a CRS with no linear unit: nothing to compare with
+        return None
+    metres = far * factor
+    if metres <= _MAX_PROJECTED_M:
+        return None
+    return f"its corners lie {metres:.3g} m from the origin of its CRS, off the Earth"
+
+
 def pixel_size_m(crs: CRS, transform: Affine, width: int, height: int) -> tuple[float, float]:
     """Ground size of the centre pixel (along columns, along rows) in metres on the WGS84 ellipsoid.
 
     Geodesic distances make this right for geographic CRSs (degrees) and for
     projections whose units are not metres on the ground (Web Mercator, feet).
+
+    Raises:
+        ValueError: the grid is off the Earth (see :func:`off_earth`).
     """
+    why = off_earth(crs, transform, width, height)
+    if why is not None:
+        raise ValueError(why)
     cx, cy = width / 2, height / 2
     cols = np.array([cx, cx + 1, cx], dtype=float)
     rows = np.array([cy, cy, cy + 1], dtype=float)
     xs, ys = transform * (cols, rows)
     lons, lats = warp_points(crs, "EPSG:4326", list(map(float, xs)), list(map(float, ys)))
-    _, _, dx = _GEOD.inv(lons[0], lats[0], lons[1], lats[1])
-    _, _, dy = _GEOD.inv(lons[0], lats[0], lons[2], lats[2])
+    _, _, dx = GEOD.inv(lons[0], lats[0], lons[1], lats[1])
+    _, _, dy = GEOD.inv(lons[0], lats[0], lons[2], lats[2])
     return float(dx), float(dy)
 
 
 def footprint(
     crs: CRS, transform: Affine, width: int, height: int, per_edge: int = 32
 ) -> dict[str, Any]:
-    """The image outline as a GeoJSON Polygon in EPSG:4326, edges densified before reprojecting."""
+    """The image outline as a GeoJSON Polygon in EPSG:4326, edges densified before reprojecting.
+
+    Raises:
+        ValueError: the grid is off the Earth, or its corners do not map to lon/lat.
+    """
+    why = off_earth(crs, transform, width, height)
+    if why is not None:
+        raise ValueError(why)
     t = np.linspace(0.0, 1.0, per_edge, endpoint=False)
     cols = np.concatenate(
         [t * width, np.full(per_edge, width), (1 - t) * width, np.zeros(per_edge)]

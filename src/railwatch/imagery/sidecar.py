@@ -21,6 +21,7 @@ from affine import Affine
 from rasterio.crs import CRS
 from rasterio.errors import CRSError
 
+from railwatch import plausible
 from railwatch.errors import ImageryError, InputError
 from railwatch.timeparse import parse_time
 
@@ -109,9 +110,10 @@ def _time(value: Any, name: str, where: str) -> datetime:
 
 
 def _gsd(value: Any, name: str, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value < 1e6:
-        raise ImageryError(f"{where}: {name!r} must be a positive number of metres")
-    return float(value)
+    try:
+        return plausible.check_gsd(value, repr(name))
+    except InputError as exc:
+        raise ImageryError(f"{where}: {exc}") from None
 
 
 def cloud_percent(value: Any, name: str, where: str) -> float:

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from railwatch import plausible
 from railwatch.errors import InputError, PressError
 from railwatch.press import grouping, language, text
 from railwatch.press.claims import extract_claims
@@ -50,10 +51,8 @@ def parse_published(value: str | date | datetime | None) -> tuple[datetime | Non
     m = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", raw)
     try:
         if m:
-            return (
-                datetime(int(m[1]), int(m[2]), int(m[3] or 1), tzinfo=UTC),
-                "day" if m[3] else "month",
-            )
+            when = datetime(int(m[1]), int(m[2]), int(m[3] or 1), tzinfo=UTC)
+            return plausible.check_time(when, "--published"), "day" if m[3] else "month"
     except ValueError:
         pass
     raise InputError(f"--published {value!r} is not a date (2023-10-06) or a month (2023-10)")
@@ -207,8 +206,18 @@ def _observations(doc: Document, claims: Sequence[Claim]) -> tuple[list[Observat
         return [], [f"no observation from {len(counts)} count(s): {why}"]
     day = date.fromisoformat(resolved[0].value["date"])
     when = datetime(day.year, day.month, day.day, tzinfo=UTC)
+    try:
+        plausible.check_time(when, "imagery date")
+    except InputError as exc:
+        return [], [f"no observation from {len(counts)} count(s): {exc}"]
+    notes: list[str] = []
     best: dict[tuple[str, str], Claim] = {}
     for c in counts:
+        try:  # a number no yard holds is a misreading, not a count to weigh
+            plausible.check_count(c.value.get("count"), f"count {c.quote!r}")
+        except InputError as exc:
+            notes.append(f"no observation from {exc}")
+            continue
         key = (c.site or "", c.value.get("railcar_class", "total"))
         old = best.get(key)
         rank = _PRECISION_RANK.get(c.value.get("qualifier", "exact"), 9)
@@ -229,7 +238,7 @@ def _observations(doc: Document, claims: Sequence[Claim]) -> tuple[list[Observat
                 note=f"{c.value.get('qualifier', 'exact')}: {c.quote}",
             )
         )
-    return out, []
+    return out, notes
 
 
 def ingest(

@@ -91,7 +91,12 @@ def parse(data: Any, origin: str) -> list[Site]:
             geom = shape(geom_data)
         except Exception as exc:  # shapely raises several types for bad coordinates
             raise SiteError(f"{where}: bad geometry: {exc}") from None
-        if geom.is_empty or not geom.is_valid:
+        if geom.is_empty:
+            raise SiteError(
+                f"{where}: the {geom_data['type']} has no coordinates; give its outline as "
+                "[[[lon, lat], ...]] in EPSG:4326"
+            )
+        if not geom.is_valid:
             raise SiteError(f"{where}: invalid polygon ({explain_validity(geom)})")
         minx, miny, maxx, maxy = geom.bounds
         if not (-180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90):

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from railwatch.errors import NotFoundError
+from railwatch.plausible import MAX_ID
 from railwatch.press.records import Claim, Document
 from railwatch.store import sites
 from railwatch.store.schema import ClaimRow, DocumentRow, SiteRow
@@ -119,7 +120,8 @@ def add(
 
 
 def _doc_row(session: Session, document_id: int) -> DocumentRow:
-    row = session.get(DocumentRow, document_id)
+    # An id past 64 bits names no row (and SQLite cannot even bind it).
+    row = session.get(DocumentRow, document_id) if 1 <= document_id <= MAX_ID else None
     if row is None:
         raise NotFoundError(f"no press document with id {document_id} (see 'railwatch press list')")
     return row

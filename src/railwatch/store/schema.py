@@ -96,6 +96,8 @@ class ImageRow(Base):
     acquired_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     provider: Mapped[str] = mapped_column(String(200), default="")
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Why `detect --site` last skipped the image ("MODEL: reason"); NULL once counted.
+    unfit_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     added_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
