@@ -7,6 +7,7 @@ last, since it leaves the cluster with a restarted worker.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 from collections import Counter
@@ -201,6 +202,22 @@ def test_same_on_postgres(pg_url, archive, client, in_process) -> None:  # noqa:
         assert _stored_counts(store) == in_process  # --all replaces, never duplicates
     finally:
         store.close()
+
+
+def test_cli_detect_with_workers(cli, archive) -> None:
+    """The command a user types: a local cluster of 2 processes, its dashboard link, a summary."""
+    cli("sites", "add", "--builtin")
+    cli("images", "add", *map(str, archive[:3]), "--site", "tumangang")
+    bad = cli("detect", "--site", "tumangang", "--all-sites", "--workers", "2", ok=False)
+    assert bad.exit_code == 2 and "not both" in bad.stderr
+    done = cli("detect", "--site", "tumangang", "--all", "--workers", "2", "--json")
+    assert "dashboard http://" in done.stderr
+    doc = json.loads(done.stdout)
+    assert len(doc["images"]) == 3 and doc["skipped"] == [] and doc["stored"]
+    assert doc["throughput"]["units"] == 3 and doc["throughput"]["workers"]
+    assert len(cli.json("observe", "list", "--site", "tumangang")["observations"]) == 3 * len(
+        CLASSES
+    )
 
 
 def test_killed_worker_then_rerun_completes(tmp_path, archive, client, in_process) -> None:

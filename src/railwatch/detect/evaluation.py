@@ -494,14 +494,12 @@ def detect_samples_on(
         DetectionError: an image failed on a worker (its name and why).
     """
     from railwatch import cluster
-    from railwatch.detect.model import SHIPPED_MODEL, OnnxDetector
+    from railwatch.detect.runs import prepare_workers
 
     if not samples:
         return []
     cluster.check_readable(client, str(samples[0].image))
-    ref: Detector | str | None = detector
-    if isinstance(detector, OnnxDetector):
-        ref = None if detector.path.resolve() == SHIPPED_MODEL.resolve() else str(detector.path)
+    ref = prepare_workers(client, detector, threads)
     found: dict[int, Detected] = {}
     for n, outcome in enumerate(cluster.run_units(client, detect_sample, samples, ref, threads)):
         if outcome.error is not None:

@@ -557,6 +557,40 @@ def run_store(
     return _run_on_cluster(store, client, todo, detector, info, progress, threads)
 
 
+def model_version_here(model: str | None, threads: int | None = None) -> str:
+    """Runs on each worker before the tasks: loads its model once, says which version it is."""
+    return cached_model(model, threads=threads).version
+
+
+def prepare_workers(client: Any, detector: Detector, threads: int | None) -> Detector | str | None:
+    """What the tasks should name as their model, after every worker has loaded it.
+
+    Workers load a model file themselves, once each, before the first task (so
+    start-up is not charged to the first images and a worker that lacks the
+    model fails the run now, by name); the shipped model is each worker's own
+    copy, wherever railwatch is installed there. Any other detector object is
+    sent to the workers as it is.
+
+    Raises:
+        DetectionError: a worker cannot load the model, or has another version of it.
+    """
+    if not isinstance(detector, OnnxDetector):
+        return detector
+    shipped = detector.path.resolve() == SHIPPED_MODEL.resolve()
+    ref = None if shipped else str(detector.path)
+    try:
+        versions = client.run(model_version_here, ref, threads)
+    except Exception as exc:
+        raise DetectionError(f"a worker cannot load the model {ref or 'shipped'}: {exc}") from None
+    for worker, version in sorted(versions.items()):
+        if version != detector.version:
+            raise DetectionError(
+                f"worker {worker} has model {version}, not {detector.version}: "
+                "install the same railwatch (and model file) on every worker"
+            )
+    return ref
+
+
 def _run_on_cluster(
     store: Any,
     client: Any,
@@ -571,11 +605,7 @@ def _run_on_cluster(
     if not todo:
         return StoreRun([], throughput=cluster.Throughput().to_dict())
     cluster.check_readable(client, todo[0].path)
-    # Workers load a model file themselves (once each); the shipped model is the
-    # worker's own copy, wherever railwatch is installed there.
-    ref: Detector | str | None = detector
-    if isinstance(detector, OnnxDetector):
-        ref = None if detector.path.resolve() == SHIPPED_MODEL.resolve() else str(detector.path)
+    ref = prepare_workers(client, detector, threads)
     started = time.perf_counter()
     speed = cluster.Throughput()
     done: dict[int, ImageResult] = {}
