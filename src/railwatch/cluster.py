@@ -48,9 +48,10 @@ class ClusterSpec:
     def threads_per_task(self) -> int | None:
         """CPU threads one task's model may use (local cluster: the cores shared out).
 
-        None lets each remote worker decide from its own cores.
+        None leaves it to onnxruntime, as an in-process run does: for one local
+        worker, and for remote workers (each decides from its own cores).
         """
-        if self.workers is None:
+        if self.workers is None or self.workers == 1:
             return None
         return max(1, (os.cpu_count() or 1) // self.workers)
 
@@ -64,6 +65,7 @@ class Outcome:
     error: str | None = None
     worker: str | None = None
     seconds: float = 0.0
+    cpu_seconds: float = 0.0  # of the worker process while the unit ran (all its threads)
 
     @property
     def ok(self) -> bool:
@@ -77,12 +79,14 @@ class WorkerStats:
     units: int = 0
     failed: int = 0
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "units": self.units,
             "failed": self.failed,
             "seconds": round(self.seconds, 3),
+            "cpu_seconds": round(self.cpu_seconds, 3),
             "per_second": round(self.units / self.seconds, 3) if self.seconds > 0 else None,
         }
 
@@ -99,6 +103,7 @@ class Throughput:
         stats.units += outcome.ok
         stats.failed += not outcome.ok
         stats.seconds += outcome.seconds
+        stats.cpu_seconds += outcome.cpu_seconds
 
     def to_dict(self) -> dict[str, Any]:
         done = sum(w.units for w in self.workers.values())
@@ -165,13 +170,18 @@ def connect(spec: ClusterSpec, *, say: Callable[[str], None] | None = None) -> I
         cluster.close()
 
 
-def _run_unit(fn: Callable[..., Any], item: Any, *args: Any) -> tuple[Any, str, float]:
-    """Runs on a worker: the unit, where it ran and how long it took."""
+def _run_unit(fn: Callable[..., Any], item: Any, *args: Any) -> tuple[Any, str, float, float]:
+    """Runs on a worker: the unit, where it ran, its wall and CPU seconds."""
     from distributed import get_worker
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     value = fn(item, *args)
-    return value, get_worker().address, time.perf_counter() - started
+    return (
+        value,
+        get_worker().address,
+        time.perf_counter() - started,
+        time.process_time() - cpu,
+    )
 
 
 def run_units(
@@ -212,8 +222,8 @@ def run_units(
         for future in done:
             i, _ = pending.pop(future.key)
             try:
-                value, worker, seconds = future.result()
-                outcome = Outcome(i, value=value, worker=worker, seconds=seconds)
+                value, worker, seconds, cpu = future.result()
+                outcome = Outcome(i, value=value, worker=worker, seconds=seconds, cpu_seconds=cpu)
             except distributed.KilledWorker as exc:
                 outcome = Outcome(i, error=f"lost: its worker died while running it ({exc})")
             except Exception as exc:  # the unit's own error, raised on the worker

@@ -623,7 +623,13 @@ def _run_on_cluster(
             done[outcome.index] = outcome.value
         else:
             skipped.append((task.path, error))
-            outcome = cluster.Outcome(outcome.index, error=error, worker=outcome.worker)
+            outcome = cluster.Outcome(
+                outcome.index,
+                error=error,
+                worker=outcome.worker,
+                seconds=outcome.seconds,
+                cpu_seconds=outcome.cpu_seconds,
+            )
         speed.add(outcome)
         if progress is not None:
             progress(task.path, n + 1, len(todo))
