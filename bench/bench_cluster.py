@@ -93,6 +93,7 @@ def main() -> None:
             f"{1000 * local_cpu / N_IMAGES:.0f} CPU-ms/image"
         )
         walls: dict[tuple[int, int | None], float] = {}
+        cpus: dict[tuple[int, int | None], float] = {}
         # (workers, model threads per task): 1 x onnxruntime's default is what
         # `--workers 1` runs (its overhead against in-process, which runs the same);
         # 1 x 1 and 2 x 1 show how throughput scales with worker processes.
@@ -105,11 +106,13 @@ def main() -> None:
                     client.run(model_version_here, None, threads)
                     client.run(_can_open, str(images[0]))
                     startup = time.perf_counter() - (t0 if threads == thread_counts[0] else t1)
-                    start = time.perf_counter()
+                    start, cpu = time.perf_counter(), time.process_time()
                     run = run_store(
                         store, ["tumangang"], rerun=True, client=client, threads=threads
                     )
                     wall = walls[n, threads] = time.perf_counter() - start
+                    # This process is the client and, for a local cluster, the scheduler.
+                    client_cpu = time.process_time() - cpu
                     assert len(run.results) == N_IMAGES and not run.skipped, run.skipped[:3]
                     workers = run.throughput["workers"].values()  # type: ignore[index]
                     per = ", ".join(
@@ -118,10 +121,13 @@ def main() -> None:
                         for w in workers
                     )
                     label = "default" if threads is None else str(threads)
+                    worker_cpu = sum(w["cpu_seconds"] for w in workers)
+                    cpus[n, threads] = worker_cpu + client_cpu
                     print(
                         f"dask, {n} worker{'s' * (n > 1)} x {label} threads:"
                         f" {wall:.1f} s ({N_IMAGES / wall:.2f} images/s; start-up {startup:.1f} s;"
-                        f" per worker: {per})"
+                        f" per worker: {per}; client + scheduler "
+                        f"{1000 * client_cpu / N_IMAGES:.0f} CPU-ms/image)"
                     )
         store.close()
         overhead = walls[1, None] / local - 1
@@ -130,7 +136,15 @@ def main() -> None:
             "dask 1-worker overhead vs in-process (same threads, start-up apart): "
             f"{100 * overhead:+.1f} % (target <= 10 %)"
         )
+        print(
+            "dask 1-worker CPU per image vs in-process (robust to other load on the machine): "
+            f"{100 * (cpus[1, None] / local_cpu - 1):+.1f} %"
+        )
         print(f"2 workers vs 1 (1 thread each): {scaling:.2f}x (target >= 1.7x)")
+        print(
+            f"CPU per image, 1 thread: {1000 * cpus[1, 1] / N_IMAGES:.0f} ms on 1 worker, "
+            f"{1000 * cpus[2, 1] / N_IMAGES:.0f} ms on 2 (workers + client + scheduler)"
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

@@ -215,6 +215,9 @@ def test_cli_detect_with_workers(cli, archive) -> None:
     doc = json.loads(done.stdout)
     assert len(doc["images"]) == 3 and doc["skipped"] == [] and doc["stored"]
     assert doc["throughput"]["units"] == 3 and doc["throughput"]["workers"]
+    # The boxes are not kept in memory after storing, but their number is reported.
+    assert all(im["n_detections"] == sum(im["counts"].values()) for im in doc["images"])
+    assert sum(im["n_detections"] for im in doc["images"]) > 0
     assert len(cli.json("observe", "list", "--site", "tumangang")["observations"]) == 3 * len(
         CLASSES
     )

@@ -114,6 +114,7 @@ def detect(
                     model=model,
                     client=client,
                     threads=threads,
+                    keep_detections=out_path is not None,
                 )
             results = run.results
     skipped = run.skipped if run is not None else []

@@ -7,6 +7,7 @@ class per image, tagged with the model version and its counting uncertainty.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import math
 import time
@@ -66,7 +67,7 @@ class ImageResult:
             "acquired_at": self.acquired_at,
             "model_version": self.model_version,
             "gsd_m": round(self.gsd, 4),
-            "n_detections": len(self.detections),
+            "n_detections": self.extra.get("n_detections", len(self.detections)),
             "counts": dict(self.counts),
             "seconds": round(self.seconds, 3),
             "megapixels": round(self.megapixels, 3),
@@ -524,6 +525,7 @@ def run_store(
     model: Detector | str | Path | None = None,
     client: Any = None,
     threads: int | None = None,
+    keep_detections: bool = True,
 ) -> StoreRun:
     """Detect in the stored images of some sites (None: all), in-process or on a Dask cluster.
 
@@ -536,6 +538,9 @@ def run_store(
 
     Args:
         threads: CPU threads for each task's model on the workers (None: their own choice).
+        keep_detections: False drops each image's boxes from the returned results once
+            they are stored (their number stays in ``extra``), so a run over a large
+            archive holds counts, not every box, in memory.
 
     Raises:
         NotFoundError: no such site.
@@ -550,11 +555,16 @@ def run_store(
         for i, task in enumerate(todo):
             result = detect_task(task, detector)
             store_result(store, task, result, info)
-            results.append(result)
+            results.append(result if keep_detections else _slim(result))
             if progress is not None:
                 progress(task.path, i + 1, len(todo))
         return StoreRun(results)
-    return _run_on_cluster(store, client, todo, detector, info, progress, threads)
+    return _run_on_cluster(store, client, todo, detector, info, progress, threads, keep_detections)
+
+
+def _slim(result: ImageResult) -> ImageResult:
+    extra = {**result.extra, "n_detections": len(result.detections)}
+    return dataclasses.replace(result, detections=(), extra=extra)
 
 
 def model_version_here(model: str | None, threads: int | None = None) -> str:
@@ -599,6 +609,7 @@ def _run_on_cluster(
     info: ModelInfo | None,
     progress: Progress | None,
     threads: int | None,
+    keep_detections: bool,
 ) -> StoreRun:
     from railwatch import cluster
 
@@ -620,7 +631,7 @@ def _run_on_cluster(
             )
         if error is None:
             store_result(store, task, outcome.value, info)
-            done[outcome.index] = outcome.value
+            done[outcome.index] = outcome.value if keep_detections else _slim(outcome.value)
         else:
             skipped.append((task.path, error))
             outcome = cluster.Outcome(
