@@ -11,7 +11,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev,postgres,train]'
+	$(BIN)/python -m pip install -q -e '.[dev,postgres,train,cluster]'
 	touch $(STAMP)
 
 install: $(STAMP)

@@ -56,3 +56,7 @@ class AnalysisError(RailwatchError, ValueError):
 
 class ReportError(RailwatchError, RuntimeError):
     """A report cannot be rendered."""
+
+
+class SimulationError(RailwatchError, RuntimeError):
+    """A scene could not be rendered or written (on a cluster: by a worker)."""

@@ -43,6 +43,23 @@ JsonOption = Annotated[
     bool, typer.Option("--json", help="Print one JSON document on stdout, nothing else.")
 ]
 DEFAULT_DB_VALUE = DEFAULT_DB
+WorkersOption = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="Run on a local Dask cluster of N worker processes (default: in-process).",
+    ),
+]
+SchedulerOption = Annotated[
+    str | None,
+    typer.Option(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="Run on the Dask scheduler at ADDRESS (tcp://host:8786); its workers must "
+        "reach the images and the model.",
+    ),
+]
 
 
 def _default(value: Any) -> Any:
@@ -100,4 +117,32 @@ def progress(transient: bool = False) -> Progress:
         # Off when stderr is a pipe or a file: there a bar is no use, and Rich's live
         # display leaves an empty line before the one-line error a script reads.
         disable=not err.is_terminal,
+    )
+
+
+@contextmanager
+def cluster_at(workers: int | None, scheduler: str | None) -> Iterator[tuple[Any, int | None]]:
+    """A Dask client and the model threads per task, or (None, None) to run in-process."""
+    from railwatch.cluster import ClusterSpec, connect
+
+    spec = ClusterSpec(workers=workers, scheduler=scheduler)
+    if not spec.wanted:
+        yield None, None
+        return
+    with connect(spec, say=say) as client:
+        yield client, spec.threads_per_task()
+
+
+def say_throughput(throughput: dict[str, Any] | None, unit: str = "images") -> None:
+    """The per-worker summary of a cluster run, on stderr."""
+    if not throughput:
+        return
+    for worker, w in throughput["workers"].items():
+        rate = f"{w['per_second']:.2f} {unit}/s busy" if w["per_second"] else "-"
+        failed = f", {w['failed']} failed" if w["failed"] else ""
+        say(f"  {worker}: {w['units']} {unit}{failed}, {w['seconds']:.1f} s, {rate}")
+    total = throughput["per_second"]
+    say(
+        f"{throughput['units']} {unit} in {throughput['wall_seconds']:.1f} s"
+        + (f" ({total:.2f} {unit}/s)" if total else "")
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich import box
@@ -14,17 +14,20 @@ from railwatch.cli.common import (
     DEFAULT_DB_VALUE,
     DbOption,
     JsonOption,
+    SchedulerOption,
+    WorkersOption,
+    cluster_at,
     emit_json,
     out,
     progress,
     say,
+    say_throughput,
     store_at,
     warn,
 )
 from railwatch.errors import InputError
 from railwatch.plausible import user_time
 from railwatch.railcars import CLASSES
-from railwatch.records import Image
 
 models_app = typer.Typer(help="Detector models: which one the store uses.", no_args_is_help=True)
 
@@ -73,6 +76,9 @@ def detect(
     site: Annotated[
         str | None, typer.Option("--site", help="Site slug: read only its window; store mode.")
     ] = None,
+    all_sites: Annotated[
+        bool, typer.Option("--all-sites", help="Store mode: every site in the store.")
+    ] = False,
     all_: Annotated[
         bool, typer.Option("--all", help="Store mode: re-run images already processed.")
     ] = False,
@@ -85,22 +91,29 @@ def detect(
     model: Annotated[
         Path | None, typer.Option("--model", help="Model file (default: the store's active one).")
     ] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     db: DbOption = DEFAULT_DB_VALUE,
     as_json: JsonOption = False,
 ) -> None:
     """Find and classify railcars: in image files, or in every stored image of a site."""
     from railwatch import detect as detection
 
-    if not images and not site:
+    if not images and not site and not all_sites:
         raise InputError("give image files, or --site SLUG to detect in the store's images")
+    if site and all_sites:
+        raise InputError("give --site SLUG or --all-sites, not both")
+    if images and (workers is not None or scheduler is not None):
+        raise InputError("--workers/--scheduler run store mode: give --site SLUG or --all-sites")
     when = user_time(since, what="--since") if since else None
     skipped: list[dict] = []
 
-    def skip(image: Image, reason: str) -> None:
+    def skip(image: Any, reason: str) -> None:
         skipped.append({"image_id": image.id, "path": image.path, "reason": reason})
         warn(f"image {image.id} {Path(image.path).name} skipped: {reason}")
 
-    with progress(transient=True) as bar:
+    run = None
+    with cluster_at(workers, scheduler) as (client, threads), progress(transient=True) as bar:
         task = bar.add_task("detecting", total=None)
         cb = _progress_cb(bar, task)
         if images:
@@ -109,31 +122,45 @@ def detect(
                 geometry = _site_geometry(site, db)
             results = detection.run_paths(images, model=model, site_geometry=geometry, progress=cb)
         else:
-            assert site is not None
             with store_at(db) as store:
-                results = detection.run_site(
-                    store, site, since=when, rerun=all_, progress=cb, model=model, on_skip=skip
+                run = detection.run_store(
+                    store,
+                    None if all_sites else [site],  # type: ignore[list-item]
+                    since=when,
+                    rerun=all_,
+                    progress=cb,
+                    model=model,
+                    client=client,
+                    threads=threads,
+                    keep_detections=out_path is not None,
+                    on_skip=skip,
                 )
+            results = run.results
     if out_path is not None:
         out_path.write_text(json.dumps(detection.to_geojson(results)) + "\n")
         say(f"wrote {sum(len(r.detections) for r in results)} detections to {out_path}")
     rows = [r.to_dict() for r in results]
     if as_json:
-        emit_json(
-            {
-                "model_version": results[0].model_version if results else None,
-                "images": rows,
-                "skipped": skipped,
-                "stored": not images,
-            }
-        )
+        doc = {
+            "model_version": results[0].model_version if results else None,
+            "images": rows,
+            "skipped": skipped,
+            "stored": not images,
+        }
+        if run is not None and run.throughput is not None:
+            doc["throughput"] = run.throughput
+        emit_json(doc)
         return
+    if run is not None:
+        say_throughput(run.throughput)
     if not results:
         if not skipped:
             say("nothing to do: every image is already processed by this model (use --all)")
         return
     out.print(_counts_table(rows))
     say(f"model {results[0].model_version}")
+    if skipped:
+        say(f"{len(skipped)} images skipped; run the same command again to retry them")
 
 
 def _site_geometry(slug: str, db: str) -> dict:
@@ -177,6 +204,8 @@ def evaluate(
             "(e.g. simulated, real_yard); reports quote evaluation.simulated.",
         ),
     ] = None,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     db: DbOption = DEFAULT_DB_VALUE,  # accepted for symmetry; evaluation never touches the store
     as_json: JsonOption = False,
 ) -> None:
@@ -189,10 +218,16 @@ def evaluate(
         from railwatch.detect.calibration import record_evaluation, record_target
 
         record_target(model, record)
-    with progress(transient=True) as bar:
+    with cluster_at(workers, scheduler) as (client, threads), progress(transient=True) as bar:
         task = bar.add_task("evaluating", total=None)
         report = detection.evaluate(
-            data, model, margin_px=margin, limit=limit, progress=_progress_cb(bar, task)
+            data,
+            model,
+            margin_px=margin,
+            limit=limit,
+            progress=_progress_cb(bar, task),
+            client=client,
+            threads=threads,
         )
     if record is not None:
         assert model is not None

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from railwatch.cli.common import JsonOption, emit_json, progress, say
+from railwatch.cli.common import (
+    JsonOption,
+    SchedulerOption,
+    WorkersOption,
+    cluster_at,
+    emit_json,
+    progress,
+    say,
+)
 from railwatch.errors import InputError
 from railwatch.railcars import parse_counts
 
@@ -143,18 +151,20 @@ def dataset(
 def scenario(
     name: Annotated[str, typer.Argument(help="Scenario name (tumangang).")],
     out: OutOption,
+    workers: WorkersOption = None,
+    scheduler: SchedulerOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Render a dated archive that tells a site's story (the demo's imagery)."""
     from railwatch.simulate.scenario import make_scenario
 
-    with progress(transient=as_json) as bar:
+    with cluster_at(workers, scheduler) as (client, _), progress(transient=as_json) as bar:
         task = bar.add_task(f"rendering {name}", total=None)
 
         def tick(i: int, total: int) -> None:
             bar.update(task, total=total, completed=i + 1)
 
-        manifest = make_scenario(name, out, on_scene=tick)
+        manifest = make_scenario(name, out, on_scene=tick, client=client)
     if as_json:
         emit_json({"dir": str(out), "scenario": name, "scenes": len(manifest["scenes"])})
     else:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ import numpy as np
 
 from railwatch.detect import geometry, raster
 from railwatch.detect.model import Detector
-from railwatch.errors import InputError
+from railwatch.errors import DetectionError, InputError
 from railwatch.railcars import CLASSES
 
 GSD_BANDS = ((0.3, 0.5), (0.5, 0.7), (0.7, 1.0))
@@ -441,31 +441,76 @@ class Detected:
         )
 
 
+def detect_sample(
+    sample: Sample, model: Detector | str | None = None, threads: int | None = None
+) -> Detected:
+    """The unit of work of an evaluation: one labelled image → what the detector found.
+
+    Runs the same in-process and as a Dask task; ``model`` is a detector, or a
+    model file (None: the shipped one) loaded once per process.
+    """
+    from railwatch.detect.runs import cached_model, detect_file, open_raster
+
+    detector = model if model is not None and not isinstance(model, str) else None
+    if detector is None:
+        detector = cached_model(model, threads=threads)  # type: ignore[arg-type]
+    result = detect_file(sample.image, detector)
+    with open_raster(sample.image) as src:
+        transform, crs, size = src.transform, src.crs, (src.height, src.width)
+    return Detected(
+        sample=sample,
+        truth=sample.labels(transform, crs),
+        corners=np.array([d.polygon_px[:4] for d in result.detections], float).reshape(-1, 4, 2),
+        scores=np.array([d.score for d in result.detections], float),
+        classes=[d.railcar_class for d in result.detections],
+        size=size,
+        gsd=float(sample.meta.get("gsd", result.gsd)),
+    )
+
+
 def detect_samples(
     samples: list[Sample],
     detector: Detector,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> Iterator[Detected]:
     """Run the detector over labelled images, one at a time (memory stays flat)."""
-    from railwatch.detect.runs import detect_file, open_raster
-
     for k, sample in enumerate(samples):
-        result = detect_file(sample.image, detector)
-        with open_raster(sample.image) as src:
-            transform, crs, size = src.transform, src.crs, (src.height, src.width)
-        yield Detected(
-            sample=sample,
-            truth=sample.labels(transform, crs),
-            corners=np.array([d.polygon_px[:4] for d in result.detections], float).reshape(
-                -1, 4, 2
-            ),
-            scores=np.array([d.score for d in result.detections], float),
-            classes=[d.railcar_class for d in result.detections],
-            size=size,
-            gsd=float(sample.meta.get("gsd", result.gsd)),
-        )
+        yield detect_sample(sample, detector)
         if progress is not None:
             progress(str(sample.image), k + 1, len(samples))
+
+
+def detect_samples_on(
+    client: Any,
+    samples: list[Sample],
+    detector: Detector,
+    progress: Callable[[str, int, int], None] | None = None,
+    threads: int | None = None,
+) -> list[Detected]:
+    """The same over a Dask cluster, in the samples' order.
+
+    Raises:
+        ImageryError: a worker cannot open the first image.
+        DetectionError: an image failed on a worker (its name and why).
+    """
+    from railwatch import cluster
+    from railwatch.detect.runs import prepare_workers
+
+    if not samples:
+        return []
+    cluster.check_readable(client, str(samples[0].image))
+    ref = prepare_workers(client, detector, threads)
+    found: dict[int, Detected] = {}
+    for n, outcome in enumerate(cluster.run_units(client, detect_sample, samples, ref, threads)):
+        if outcome.error is not None:
+            name = str(samples[outcome.index].image)
+            raise DetectionError(
+                outcome.error if name in outcome.error else f"{name}: {outcome.error}"
+            )
+        found[outcome.index] = outcome.value
+        if progress is not None:
+            progress(str(samples[outcome.index].image), n + 1, len(samples))
+    return [found[i] for i in sorted(found)]
 
 
 def evaluate(
@@ -475,6 +520,8 @@ def evaluate(
     margin_px: float = 0.0,
     limit: int | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    client: Any = None,
+    threads: int | None = None,
 ) -> EvalReport:
     """Run the detector over a labelled folder and score it.
 
@@ -483,6 +530,8 @@ def evaluate(
         model: a detector or model file (default: the shipped model).
         margin_px: ignore truth and detections whose centre is this close to the image edge.
         limit: score only the first N images.
+        client: a ``distributed.Client`` to detect on (one Dask task per image).
+        threads: CPU threads for each task's model on the workers.
 
     Raises:
         InputError: no labelled images in the folder.
@@ -491,7 +540,12 @@ def evaluate(
 
     detector = as_detector(model)
     scores, visible = [], []
-    for found in detect_samples(find_samples(data_dir)[:limit], detector, progress):
+    samples = find_samples(data_dir)[:limit]
+    if client is None:
+        detected: Iterable[Detected] = detect_samples(samples, detector, progress)
+    else:
+        detected = detect_samples_on(client, samples, detector, progress, threads)
+    for found in detected:
         scores.append(found.score(margin_px=margin_px))
         visible.append(found.score(margin_px=margin_px, ignore_occluded=True))
     by_gsd = {}

@@ -7,6 +7,8 @@ class per image, tagged with the model version and its counting uncertainty.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import logging
 import math
 import time
@@ -22,6 +24,7 @@ from pyproj import CRS, Transformer
 
 from railwatch.detect import geometry, raster
 from railwatch.detect.model import (
+    SHIPPED_MODEL,
     Detector,
     ModelInfo,
     OnnxDetector,
@@ -67,7 +70,7 @@ class ImageResult:
             "acquired_at": self.acquired_at,
             "model_version": self.model_version,
             "gsd_m": round(self.gsd, 4),
-            "n_detections": len(self.detections),
+            "n_detections": self.extra.get("n_detections", len(self.detections)),
             "counts": dict(self.counts),
             "seconds": round(self.seconds, 3),
             "megapixels": round(self.megapixels, 3),
@@ -367,6 +370,165 @@ def active_detector(store: Any) -> Detector:
     return load_model(active["path"])
 
 
+@dataclass(frozen=True)
+class ImageTask:
+    """One stored image to detect in: all a worker needs, nothing of the store.
+
+    Workers get these (paths or GDAL URLs and the site's polygon), never a store
+    session: only the client writes the store.
+    """
+
+    path: str
+    image_id: int
+    site: str
+    acquired_at: datetime
+    site_geometry: dict[str, Any]
+    #: The image was skipped as unfit before: counting it clears that.
+    was_unfit: bool = False
+
+    @property
+    def id(self) -> int:
+        return self.image_id
+
+
+@dataclass
+class StoreRun:
+    """What a store-mode run did: the images detected, those skipped and why, and speed."""
+
+    results: list[ImageResult]
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
+    throughput: dict[str, Any] | None = None
+
+
+@functools.lru_cache(maxsize=4)
+def _cached_model(path: str, stamp: tuple[int, int], threads: int | None) -> OnnxDetector:
+    return load_model(path, threads=threads)
+
+
+def cached_model(path: str | Path | None = None, *, threads: int | None = None) -> OnnxDetector:
+    """A model loaded once per process (per Dask worker), however many images it sees.
+
+    Keyed by the file's modification time and size too, so a model rewritten in
+    place is loaded again.
+
+    Raises:
+        DetectionError: the model is missing or unreadable.
+    """
+    resolved = Path(path) if path is not None else SHIPPED_MODEL
+    try:
+        st = resolved.stat()
+    except OSError:
+        return load_model(path, threads=threads)  # raises the usual DetectionError
+    return _cached_model(str(resolved), (st.st_mtime_ns, st.st_size), threads)
+
+
+def detect_task(
+    task: ImageTask, model: Detector | str | None = None, threads: int | None = None
+) -> ImageResult:
+    """The unit of work of store mode: one image → its detections and per-class counts.
+
+    The same function runs in-process and as a Dask task; ``model`` is a model
+    file (None: the shipped one), loaded once per process, or a detector object.
+
+    Raises:
+        ImageryError: the image cannot be read or does not cover the site.
+        DetectionError: the model cannot run on it (GSD out of range…).
+    """
+    detector = model if model is not None and not isinstance(model, str) else None
+    if detector is None:
+        detector = cached_model(model, threads=threads)  # type: ignore[arg-type]
+    return detect_file(
+        task.path,
+        detector,
+        site_geometry=task.site_geometry,
+        image_id=task.image_id,
+        acquired_at=task.acquired_at,
+    )
+
+
+def plan_tasks(
+    store: Any,
+    sites: Sequence[str] | None,
+    model_version: str,
+    *,
+    since: datetime | None = None,
+    rerun: bool = False,
+) -> list[ImageTask]:
+    """The stored images of the sites (None: every site) this model version has not processed.
+
+    Raises:
+        NotFoundError: no such site.
+    """
+    from railwatch.store import detections as stored
+    from railwatch.store import images as stored_images
+    from railwatch.store import sites as stored_sites
+
+    tasks = []
+    with store.transaction() as session:
+        slugs = (
+            list(sites) if sites is not None else [s.slug for s in stored_sites.all_sites(session)]
+        )
+        done = set() if rerun else stored.processed_image_ids(session, model_version)
+        for slug in slugs:
+            geometry_4326 = stored_sites.get(session, slug).geometry
+            for im in stored_images.list_images(session, site=slug, since=since):
+                assert im.id is not None
+                if im.id not in done:
+                    tasks.append(
+                        ImageTask(
+                            im.path,
+                            im.id,
+                            slug,
+                            im.acquired_at,
+                            geometry_4326,
+                            was_unfit=im.unfit_reason is not None,
+                        )
+                    )
+    return tasks
+
+
+def store_result(store: Any, task: ImageTask, result: ImageResult, info: ModelInfo | None) -> None:
+    """Write one image's detections and detector observations: one transaction.
+
+    Its earlier detections and observations by this model version are replaced,
+    so writing the same image twice (a re-run, a retried task) never duplicates.
+    """
+    from railwatch.store import detections as stored
+    from railwatch.store import images as stored_images
+    from railwatch.store import observations as stored_obs
+
+    observations = [
+        Observation(
+            site=task.site,
+            observed_at=task.acquired_at,
+            railcar_class=cls,
+            count=result.counts[cls],
+            method="detector",
+            source=task.path,
+            image_id=task.image_id,
+            model_version=result.model_version,
+            count_sigma=info.sigma_of(cls, result.counts[cls]) if info else None,
+        )
+        for cls in CLASSES
+    ]
+    with store.transaction() as session:
+        stored.delete_observations(session, task.image_id, result.model_version)
+        stored.replace_for_image(
+            session, task.image_id, result.model_version, list(result.detections)
+        )
+        stored_obs.add(session, observations)
+        if task.was_unfit:
+            stored_images.set_unfit(session, task.image_id, None)
+
+
+def mark_unfit(store: Any, task: ImageTask, reason: str) -> None:
+    """Record on the image why the detector skipped it; the next run tries it again."""
+    from railwatch.store import images as stored_images
+
+    with store.transaction() as session:
+        stored_images.set_unfit(session, task.image_id, reason)
+
+
 def run_site(
     store: Any,
     site: str,
@@ -391,61 +553,168 @@ def run_site(
         NotFoundError: no such site.
         DetectionError: the model cannot run at all.
     """
-    from railwatch.store import detections as stored
-    from railwatch.store import images as stored_images
-    from railwatch.store import observations as stored_obs
-    from railwatch.store import sites as stored_sites
+    return run_store(
+        store, [site], since=since, rerun=rerun, progress=progress, model=model, on_skip=on_skip
+    ).results
 
+
+def run_store(
+    store: Any,
+    sites: Sequence[str] | None,
+    *,
+    since: datetime | None = None,
+    rerun: bool = False,
+    progress: Progress | None = None,
+    model: Detector | str | Path | None = None,
+    client: Any = None,
+    threads: int | None = None,
+    keep_detections: bool = True,
+    on_skip: Callable[[ImageTask, str], None] | None = None,
+) -> StoreRun:
+    """Detect in the stored images of some sites (None: all), in-process or on a Dask cluster.
+
+    An image the model cannot count (GSD outside its range, georeferencing with
+    no ground size, a file gone or unreadable) is skipped: why is recorded on
+    the image (``unfit_reason``) and given to ``on_skip`` (logged as a warning
+    if None), and the other images are processed; each is tried again at the
+    next run, so a model made for it, or a corrected file, counts it then.
+
+    On a cluster (a ``distributed.Client``) the images run as Dask tasks of
+    :func:`detect_task`; the client writes each result as it arrives, one
+    transaction per image, so a crash or a killed worker loses only the images
+    in flight and the next run picks up exactly those. An image that fails on
+    a worker (corrupt, lost with its worker) is skipped the same way.
+
+    Args:
+        threads: CPU threads for each task's model on the workers (None: their own choice).
+        keep_detections: False drops each image's boxes from the returned results once
+            they are stored (their number stays in ``extra``), so a run over a large
+            archive holds counts, not every box, in memory.
+
+    Raises:
+        NotFoundError: no such site.
+        DetectionError: in-process, the model cannot run on an image.
+        ImageryError: on a cluster, a worker cannot open the first image.
+    """
     detector = active_detector(store) if model is None else as_detector(model)
     info = info_of(detector)
-    with store.transaction() as session:
-        geometry_4326 = stored_sites.get(session, site).geometry
-        images = stored_images.list_images(session, site=site, since=since)
-        done = stored.processed_image_ids(session, detector.version)
-    todo = [im for im in images if rerun or im.id not in done]
-    results = []
-    for i, image in enumerate(todo):
-        assert image.id is not None
-        try:
-            result = detect_file(
-                image.path,
-                detector,
-                site_geometry=geometry_4326,
-                image_id=image.id,
-                acquired_at=image.acquired_at,
-            )
-        except (UnfitImageError, ImageryError) as exc:
-            reason = str(exc).removeprefix(f"{image.path}: ")
-            with store.transaction() as session:
-                stored_images.set_unfit(session, image.id, f"{detector.version}: {reason}")
-            if on_skip is not None:
-                on_skip(image, reason)
+    todo = plan_tasks(store, sites, detector.version, since=since, rerun=rerun)
+
+    def skip(task: ImageTask, reason: str) -> None:
+        mark_unfit(store, task, f"{detector.version}: {reason}")
+        if on_skip is not None:
+            on_skip(task, reason)
+        else:
+            log.warning("image %s %s skipped: %s", task.id, Path(task.path).name, reason)
+
+    if client is None:
+        results = []
+        skipped: list[tuple[str, str]] = []
+        for i, task in enumerate(todo):
+            try:
+                result = detect_task(task, detector)
+            except (UnfitImageError, ImageryError) as exc:
+                reason = str(exc).removeprefix(f"{task.path}: ")
+                skip(task, reason)
+                skipped.append((task.path, reason))
             else:
-                log.warning("image %s %s skipped: %s", image.id, Path(image.path).name, reason)
+                store_result(store, task, result, info)
+                results.append(result if keep_detections else _slim(result))
             if progress is not None:
-                progress(image.path, i + 1, len(todo))
-            continue
-        observations = [
-            Observation(
-                site=site,
-                observed_at=image.acquired_at,
-                railcar_class=cls,
-                count=result.counts[cls],
-                method="detector",
-                source=image.path,
-                image_id=image.id,
-                model_version=detector.version,
-                count_sigma=info.sigma_of(cls, result.counts[cls]) if info else None,
+                progress(task.path, i + 1, len(todo))
+        return StoreRun(results, skipped=skipped)
+    return _run_on_cluster(
+        store, client, todo, detector, info, progress, threads, keep_detections, skip
+    )
+
+
+def _slim(result: ImageResult) -> ImageResult:
+    extra = {**result.extra, "n_detections": len(result.detections)}
+    return dataclasses.replace(result, detections=(), extra=extra)
+
+
+def model_version_here(model: str | None, threads: int | None = None) -> str:
+    """Runs on each worker before the tasks: loads its model once, says which version it is."""
+    return cached_model(model, threads=threads).version
+
+
+def prepare_workers(client: Any, detector: Detector, threads: int | None) -> Detector | str | None:
+    """What the tasks should name as their model, after every worker has loaded it.
+
+    Workers load a model file themselves, once each, before the first task (so
+    start-up is not charged to the first images and a worker that lacks the
+    model fails the run now, by name); the shipped model is each worker's own
+    copy, wherever railwatch is installed there. Any other detector object is
+    sent to the workers as it is.
+
+    Raises:
+        DetectionError: a worker cannot load the model, or has another version of it.
+    """
+    if not isinstance(detector, OnnxDetector):
+        return detector
+    shipped = detector.path.resolve() == SHIPPED_MODEL.resolve()
+    ref = None if shipped else str(detector.path)
+    try:
+        versions = client.run(model_version_here, ref, threads)
+    except Exception as exc:
+        raise DetectionError(f"a worker cannot load the model {ref or 'shipped'}: {exc}") from None
+    for worker, version in sorted(versions.items()):
+        if version != detector.version:
+            raise DetectionError(
+                f"worker {worker} has model {version}, not {detector.version}: "
+                "install the same railwatch (and model file) on every worker"
             )
-            for cls in CLASSES
-        ]
-        with store.transaction() as session:
-            stored.delete_observations(session, image.id, detector.version)
-            stored.replace_for_image(session, image.id, detector.version, list(result.detections))
-            stored_obs.add(session, observations)
-            if image.unfit_reason is not None:
-                stored_images.set_unfit(session, image.id, None)
-        results.append(result)
+    return ref
+
+
+def _run_on_cluster(
+    store: Any,
+    client: Any,
+    todo: list[ImageTask],
+    detector: Detector,
+    info: ModelInfo | None,
+    progress: Progress | None,
+    threads: int | None,
+    keep_detections: bool,
+    skip: Callable[[ImageTask, str], None],
+) -> StoreRun:
+    from railwatch import cluster
+
+    if not todo:
+        return StoreRun([], throughput=cluster.Throughput().to_dict())
+    cluster.check_readable(client, todo[0].path)
+    ref = prepare_workers(client, detector, threads)
+    started = time.perf_counter()
+    speed = cluster.Throughput()
+    done: dict[int, ImageResult] = {}
+    skipped: list[tuple[str, str]] = []
+    for n, outcome in enumerate(cluster.run_units(client, detect_task, todo, ref, threads)):
+        task = todo[outcome.index]
+        error = outcome.error
+        if error is None and outcome.value.model_version != detector.version:
+            error = (
+                f"the worker ran model {outcome.value.model_version}, not {detector.version}: "
+                "install the same railwatch on every worker"
+            )
+        if error is None:
+            store_result(store, task, outcome.value, info)
+            done[outcome.index] = outcome.value if keep_detections else _slim(outcome.value)
+        else:
+            skip(task, error.removeprefix(f"{task.path}: "))
+            skipped.append((task.path, error))
+            outcome = cluster.Outcome(
+                outcome.index,
+                error=error,
+                worker=outcome.worker,
+                seconds=outcome.seconds,
+                cpu_seconds=outcome.cpu_seconds,
+            )
+        speed.add(outcome)
         if progress is not None:
-            progress(image.path, i + 1, len(todo))
-    return results
+            progress(task.path, n + 1, len(todo))
+    speed.wall_seconds = time.perf_counter() - started
+    return StoreRun(
+        [done[i] for i in sorted(done)],
+        skipped=sorted(skipped),
+        throughput=speed.to_dict(),
+    )

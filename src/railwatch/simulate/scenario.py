@@ -156,11 +156,33 @@ def _render_one(args: tuple[SceneSpec, str]) -> dict[str, Any]:
     }
 
 
+def _render_on(
+    client: Any,
+    jobs: list[tuple[SceneSpec, str]],
+    root: Path,
+    on_scene: Callable[[int, int], None] | None,
+) -> list[dict[str, Any]]:
+    """Render the scenes as Dask tasks of :func:`_render_one`, in the jobs' order."""
+    from railwatch import cluster
+    from railwatch.errors import SimulationError
+
+    cluster.check_writable(client, str(root))
+    results: dict[int, dict[str, Any]] = {}
+    for n, outcome in enumerate(cluster.run_units(client, _render_one, jobs)):
+        if outcome.error is not None:
+            raise SimulationError(f"{jobs[outcome.index][1]}: {outcome.error}")
+        results[outcome.index] = outcome.value
+        if on_scene:
+            on_scene(n, len(jobs))
+    return [results[i] for i in range(len(jobs))]
+
+
 def make_scenario(
     name: str,
     out: Path | str,
     on_scene: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    client: Any = None,
 ) -> dict[str, Any]:
     """Render the scenario's archive under ``out``.
 
@@ -173,6 +195,8 @@ def make_scenario(
         out: folder (created).
         on_scene: progress callback (done index, total).
         workers: processes to render with; None uses up to 2 (the output does not depend on it).
+        client: a ``distributed.Client`` to render on instead (one Dask task per scene;
+            the workers write into ``out``, so it must be on a file system they share).
 
     Returns:
         The manifest.
@@ -192,7 +216,9 @@ def make_scenario(
     jobs = [(spec, str(root / d)) for (_, spec), d in zip(specs, dirs, strict=True)]
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     results: list[dict[str, Any]] = []
-    if workers > 1:
+    if client is not None:
+        results = _render_on(client, jobs, root, on_scene)
+    elif workers > 1:
         with ProcessPoolExecutor(max_workers=workers) as pool:
             for i, res in enumerate(pool.map(_render_one, jobs, chunksize=4)):
                 results.append(res)
