@@ -321,8 +321,8 @@ def test_markdown_dates_and_tables(rendered):
     assert md.startswith("# Tumangang")
     assert "| 5 October 2023 |" in md
     # Images are named by their hash, never by a path on the machine that made the report.
-    peak_sha = hashlib.sha256((root / "images" / "peak.tif").read_bytes()).hexdigest()[:12]
-    assert f"| detector · image {peak_sha} |" in md
+    peak_sha = hashlib.sha256((root / "images" / "peak.tif").read_bytes()).hexdigest()[:8]
+    assert f"| detector 0.1 · img {peak_sha}… |" in md
     html = rendered[1].files["html"].read_text(encoding="utf-8")
     assert str(root / "images") not in md and str(root / "images") not in html
     rows = [line for line in md.splitlines() if line.startswith("| ") and "October 2023" in line]
