@@ -19,6 +19,7 @@ from railwatch.store import open_store
 
 VERSION = "railcar-centernet-0.4.1+9b6d5d54.int8.t36.hflip"
 SPIKES = (40, 41)  # fortnights with an elevated count long before the latest dates
+PROVIDER = "Sat\x00Co \x1b[31mred\x07"  # control characters, as an image tag may carry them
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +44,7 @@ def long_history(tmp_path_factory):
                     footprint={"type": "Polygon", "coordinates": [[[130.6, 42.42], [130.61, 42.42],
                                [130.61, 42.425], [130.6, 42.42]]]},
                     width=100, height=100, bands=3, dtype="uint8", gsd_m=0.5,
-                    acquired_at=day, provider="synthetic",
+                    acquired_at=day, provider=PROVIDER,
                 ),
             )  # fmt: skip
             observation_rows.add(
@@ -131,3 +132,18 @@ def test_model_labels_are_short_and_distinct():
     assert labels["railcar-centernet-0.4.1+0000.fp32"] == "0.4.1 (2)"
     assert labels["analyst-model"] == "analyst-mod…"
     assert model_labels([VERSION]) == {VERSION: "0.4.1"}
+
+
+def test_control_characters_never_reach_the_report(long_history):
+    result = long_history["en"]
+    for key in ("md", "html", "csv"):
+        content = result.files[key].read_text(encoding="utf-8")
+        assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]", content), key
+    assert "| SatCo " in result.files["md"].read_text(encoding="utf-8")
+
+
+def test_printable():
+    from railwatch.plaintext import printable
+
+    assert printable("a\x00b\tc\nd\x9b") == "ab c d"
+    assert printable("a\tb\nc\x1b", keep_lines=True) == "a\tb\nc"
