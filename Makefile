@@ -1,12 +1,15 @@
 # Every target creates .venv on first use; later runs only reinstall when pyproject.toml changed.
+# `test` and `demo` first install the Debian packages they need (scripts/setup-system.sh: apt-get
+# when root or password-less sudo, otherwise one line naming the packages and the command).
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint install clean
+.PHONY: demo test bench lint install clean system-demo system-test
 
 $(BIN)/python:
+	@PY=$(PY) scripts/setup-system.sh venv
 	$(PY) -m venv $(VENV)
 
 $(STAMP): pyproject.toml | $(BIN)/python
@@ -16,10 +19,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 install: $(STAMP)
 
-demo: $(STAMP)
+system-demo:
+	@scripts/setup-system.sh pdf
+
+system-test:
+	@scripts/setup-system.sh pdf postgres browser cpu
+
+demo: system-demo $(STAMP)
 	$(BIN)/railwatch demo --out demo-output
 
-test: $(STAMP)
+test: system-test $(STAMP)
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

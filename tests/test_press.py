@@ -323,3 +323,57 @@ def test_compare_handles_open_and_unqualified_counts():
         document_id=2, source="b", value=[20.0, 20.0], display="20", quote="20", start=0, end=2
     )
     assert _status("count", per_doc)[0] == "conflict"
+
+
+REPORT_EN = (
+    "Satellite imagery of 5 October 2023 shows 73 railcars at Tumangang, "
+    "far above the earlier maximum of 20, analysts said.\n"
+)
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32"])
+def test_utf16_and_utf32_with_a_bom_are_read(tmp_path, encoding):
+    f = tmp_path / "wide.txt"
+    bom = {"utf-16-be": b"\xfe\xff"}.get(encoding, b"")
+    f.write_bytes(bom + REPORT_EN.encode(encoding))
+    p = prepare(f, builtin())
+    assert p.raw_text.strip() == REPORT_EN.strip()
+    assert _one(p.claims, "count").value["count"] == 73
+
+
+def test_shift_jis_and_cp1251_are_decoded_not_stored_as_garbage(tmp_path):
+    f = tmp_path / "jp.txt"
+    words = "北朝鮮の豆満江駅で貨車が七十三両確認された。衛星画像による。"
+    f.write_bytes(words.encode("shift_jis"))
+    p = prepare(f, builtin())
+    assert p.raw_text == words
+    assert any("cp932" in w for w in p.document.warnings)
+    g = tmp_path / "ru.txt"
+    russian = "5 октября 2023 года на станции Туманган замечено 73 вагона."
+    g.write_bytes(russian.encode("cp1251"))
+    assert prepare(g, builtin()).raw_text == russian
+
+
+def test_random_high_bytes_are_refused(tmp_path):
+    import random
+
+    rng = random.Random(7)
+    f = tmp_path / "noise.txt"
+    f.write_bytes(bytes(rng.randrange(128, 256) for _ in range(3000)))
+    with pytest.raises(PressError, match="noise.txt: not UTF-8 .* save the report as UTF-8"):
+        prepare(f, builtin())
+
+
+def test_escaped_markup_in_html_survives_as_text(tmp_path):
+    f = tmp_path / "page.html"
+    f.write_text(
+        "<html><head><title>Rail &lt;b&gt;news</title><script>alert(2)</script></head><body>"
+        "<article><p>Satellite imagery of 5 October 2023 shows 73 railcars at Tumangang.</p>"
+        "<p>An official wrote &quot;&lt;script&gt;alert(1)&lt;/script&gt; is not a railcar&quot;"
+        " in a message seen by reporters, who kept the odd wording as it was written.</p>"
+        "</article></body></html>",
+        encoding="utf-8",
+    )
+    p = prepare(f, builtin())
+    assert "<script>alert(1)</script> is not a railcar" in p.cleaned.text
+    assert "alert(2)" not in p.cleaned.text and "\u27e6" not in p.raw_text

@@ -321,8 +321,8 @@ def test_markdown_dates_and_tables(rendered):
     assert md.startswith("# Tumangang")
     assert "| 5 October 2023 |" in md
     # Images are named by their hash, never by a path on the machine that made the report.
-    peak_sha = hashlib.sha256((root / "images" / "peak.tif").read_bytes()).hexdigest()[:12]
-    assert f"| detector · image {peak_sha} |" in md
+    peak_sha = hashlib.sha256((root / "images" / "peak.tif").read_bytes()).hexdigest()[:8]
+    assert f"| detector 0.1 · img {peak_sha}… |" in md
     html = rendered[1].files["html"].read_text(encoding="utf-8")
     assert str(root / "images") not in md and str(root / "images") not in html
     rows = [line for line in md.splitlines() if line.startswith("| ") and "October 2023" in line]
@@ -448,3 +448,29 @@ def test_chart_legend_fits_the_figure(tmp_path, lang):
     assert legend.get_window_extent(renderer).x1 <= fig.bbox.width
     for text in legend.get_texts():
         assert text.get_window_extent(renderer).x1 <= fig.bbox.width, text.get_text()
+
+
+def _axes_of_chart(tmp_path, counts: list[tuple[str, int]]) -> int:
+    from railwatch.report.chart import figure
+
+    store = open_store(tmp_path / f"z{len(counts)}.db", create=True)
+    try:
+        service.add_sites(store, builtin())
+        for day, n in counts:
+            service.add_counts(store, site="tumangang", observed_at=_utc(day), counts={"box": n})
+        data = report.build(store, "tumangang", as_of=_utc("2023-10-06"))
+    finally:
+        store.close()
+    return len(figure(data, "en").axes)
+
+
+def test_rise_close_up_needs_a_judged_rise_with_points(tmp_path):
+    # One date alone: nothing to judge and nothing rising; no zoom panel.
+    assert _axes_of_chart(tmp_path, [("2023-10-05", 40)]) == 1
+    # A judged spike whose zoomed span holds it alone (the dates before are months older).
+    history = [(f"{year}-{month:02d}-10", 8 + month % 3) for year in (2021, 2022)
+               for month in range(1, 13)]  # fmt: skip
+    assert _axes_of_chart(tmp_path, [*history, ("2023-10-05", 60)]) == 1
+    # A rise seen on several dates keeps its close-up.
+    rise = [("2023-09-20", 12), ("2023-09-28", 30), ("2023-10-05", 60)]
+    assert _axes_of_chart(tmp_path, [*history, *rise]) == 2

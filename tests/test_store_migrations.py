@@ -49,3 +49,12 @@ def test_non_store_file_is_refused(tmp_path):
     sqlite3.connect(other).execute("create table t (x)").connection.commit()
     with pytest.raises(StoreError, match="not a railwatch store"):
         open_store(other)
+
+
+def test_head_revision_read_from_the_files_is_alembics_head():
+    from alembic.script import ScriptDirectory
+
+    from railwatch.store.engine import _alembic_config
+
+    script = ScriptDirectory.from_config(_alembic_config("sqlite://"))
+    assert head_revision() == script.get_current_head()

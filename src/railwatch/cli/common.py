@@ -12,20 +12,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    SpinnerColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
-from railwatch.store import DEFAULT_DB, Store, open_store
+from railwatch.store import DEFAULT_DB
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from railwatch.store import Store
 
 err = Console(stderr=True, highlight=False)
 out = Console(highlight=False)
@@ -97,6 +94,8 @@ def warn(message: str) -> None:
 
 @contextmanager
 def store_at(db: str, *, create: bool = False) -> Iterator[Store]:
+    from railwatch.store import open_store
+
     store = open_store(db, create=create)
     try:
         yield store
@@ -106,6 +105,15 @@ def store_at(db: str, *, create: bool = False) -> Iterator[Store]:
 
 def progress(transient: bool = False) -> Progress:
     """A Rich progress bar on stderr for work that can take more than a second."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         SpinnerColumn(),
         TextColumn("[progress.description]{task.description}"),

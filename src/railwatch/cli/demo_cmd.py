@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from railwatch.cli.common import progress, say
-from railwatch.demo import run_demo
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +21,8 @@ def demo(
     lang: Annotated[str, typer.Option("--lang", help="Report language: en or fr.")] = "en",
 ) -> None:
     """Run the main job end to end on the bundled sample data (offline)."""
+    from railwatch.demo import run_demo
+
     with progress() as bar:
         tasks: dict[str, int] = {}
 

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from railwatch import service
 from railwatch.cli.common import (
     DEFAULT_DB_VALUE,
     DbOption,
@@ -59,6 +58,8 @@ def sites_add(
     from_files = [site for f in files or [] for site in read_geojson(f)]
     if not catalogue and not from_files:
         raise InputError("nothing to add: give GeoJSON files or --builtin")
+    from railwatch import service
+
     with store_at(db) as store:
         if catalogue and not replace:
             # Re-adding the catalogue is routine (make demo does it): keep what is there.
@@ -79,6 +80,8 @@ def sites_add(
 @sites_app.command("list")
 def sites_list(db: DbOption = DEFAULT_DB_VALUE, as_json: JsonOption = False) -> None:
     """List the sites in the store."""
+    from railwatch import service
+
     with store_at(db) as store:
         sites = service.list_sites(store)
     if as_json:
@@ -93,6 +96,8 @@ def sites_list(db: DbOption = DEFAULT_DB_VALUE, as_json: JsonOption = False) -> 
 @sites_app.command("show")
 def sites_show(slug: str, db: DbOption = DEFAULT_DB_VALUE, as_json: JsonOption = False) -> None:
     """Show one site, with its polygon."""
+    from railwatch import service
+
     with store_at(db) as store:
         site = service.get_site(store, slug)
     if as_json:
@@ -122,6 +127,8 @@ def observe_add(
     """Record an analyst's railcar counts at a site."""
     counts = parse_counts(count)
     when = user_time(at, what="--at")
+    from railwatch import service
+
     with store_at(db) as store:
         added = service.add_counts(
             store, site=site, observed_at=when, counts=counts, analyst=analyst, note=note
@@ -141,6 +148,8 @@ def observe_list(
     as_json: JsonOption = False,
 ) -> None:
     """List observations in time order."""
+    from railwatch import service
+
     with store_at(db) as store:
         rows = service.list_observations(store, site=site, method=method)
     if as_json:
@@ -181,6 +190,8 @@ def events_add(
         description=description,
         source=source,
     )
+    from railwatch import service
+
     with store_at(db) as store:
         stored, new = service.add_event(store, event)
     say(
@@ -200,6 +211,8 @@ def events_list(
     as_json: JsonOption = False,
 ) -> None:
     """List events in time order."""
+    from railwatch import service
+
     with store_at(db) as store:
         rows = service.list_events(store, site=site)
     if as_json:

@@ -23,6 +23,7 @@ from railwatch.errors import ImageryError, InputError, StoreError
 from railwatch.imagery import metadata
 from railwatch.imagery import sidecar as sidecars
 from railwatch.imagery.source import FORMATS, RasterSource, open_source
+from railwatch.plaintext import printable
 from railwatch.records import Image, Site
 from railwatch.store import Store
 from railwatch.store import images as image_rows
@@ -263,6 +264,7 @@ def describe(
             who, who_source = src.sidecar.provider, "sidecar"
         else:
             who, who_source = "", ""
+        who = printable(who).strip()  # tags and sidecars are someone else's text
         meta: dict[str, Any] = {
             **time_meta,
             **gsd_meta,

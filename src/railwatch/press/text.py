@@ -93,11 +93,52 @@ class Cleaned:
         return o0 + start - c0, o0 + end - c0
 
 
+# Byte-order marks, longest first (a UTF-32 LE mark begins like a UTF-16 LE one).
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+# When several encodings read the bytes equally well, those of the languages we read win:
+# Western European (fr, en, nl, de, es), Cyrillic (ru), Korean, then Japanese and Chinese.
+_PREFERRED = ("cp1252", "iso8859_15", "cp1251", "koi8_r", "cp949", "euc_kr", "cp932", "gb18030")
+
+
+def _guess_encoding(data: bytes) -> str | None:
+    """The encoding of bytes that are not UTF-8, or None when no encoding reads them as text."""
+    from charset_normalizer import from_bytes
+
+    matches = list(from_bytes(data))
+    if not matches:
+        return None
+    best = matches[0]
+    tied = [
+        m
+        for m in matches
+        if abs(m.chaos - best.chaos) < 1e-9 and abs(m.coherence - best.coherence) < 1e-9
+    ]
+
+    def rank(match: object) -> tuple[int, str]:
+        names = getattr(match, "could_be_from_charset", [])
+        for i, enc in enumerate(_PREFERRED):
+            if enc in names:
+                return i, enc
+        return len(_PREFERRED), str(getattr(match, "encoding", ""))
+
+    return min((rank(m) for m in tied), key=lambda r: r[0])[1] or None
+
+
 def decode(data: bytes, name: str) -> tuple[str, list[str]]:
     """Text of a file's bytes, and warnings about how it was decoded.
 
+    A byte-order mark says the encoding (UTF-8, UTF-16, UTF-32). Without one,
+    UTF-8 is tried, then the encoding is detected (charset-normalizer); bytes that
+    read as text in no encoding are refused rather than stored as garbage.
+
     Raises:
-        PressError: empty, binary (NUL bytes) or too large.
+        PressError: empty, binary (NUL bytes), undecodable or too large.
     """
     if len(data) > MAX_BYTES:
         raise PressError(
@@ -106,21 +147,34 @@ def decode(data: bytes, name: str) -> tuple[str, list[str]]:
         )
     if not data.strip():
         raise PressError(f"{name}: file is empty")
-    if b"\x00" in data[:65536]:
-        raise PressError(f"{name}: binary file (NUL bytes), not a text or HTML report")
     notes: list[str] = []
-    if data.startswith(b"\xef\xbb\xbf"):
-        text = data.decode("utf-8-sig")
+    bom = next((enc for mark, enc in _BOMS if data.startswith(mark)), None)
+    if bom is not None:
+        try:
+            text = data.decode(bom)
+        except UnicodeDecodeError as exc:
+            raise PressError(
+                f"{name}: starts with a {bom.removesuffix('-sig').upper()} byte-order mark but "
+                f"byte {exc.start} is not {bom.removesuffix('-sig').upper()}"
+            ) from None
+        if bom != "utf-8-sig":
+            notes.append(f"decoded as {bom.upper()} (byte-order mark)")
     else:
+        if b"\x00" in data[:65536]:
+            raise PressError(f"{name}: binary file (NUL bytes), not a text or HTML report")
         try:
             text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            try:
-                text = data.decode("cp1252")
-                notes.append("not UTF-8; decoded as cp1252")
-            except UnicodeDecodeError:
-                text = data.decode("latin-1")
-                notes.append("not UTF-8 or cp1252; decoded as latin-1")
+        except UnicodeDecodeError as exc:
+            encoding = _guess_encoding(data)
+            if encoding is None:
+                raise PressError(
+                    f"{name}: not UTF-8 (byte {exc.start} is {data[exc.start]:#04x}) and not text "
+                    "in any other encoding; save the report as UTF-8"
+                ) from None
+            text = data.decode(encoding, errors="replace")
+            notes.append(f"not UTF-8; decoded as {encoding}")
+    if not text.strip():
+        raise PressError(f"{name}: file is empty")
     controls = sum(1 for ch in text if ord(ch) < 32 and ch not in "\t\n\r\f")
     if controls > max(10, len(text) // 100):
         raise PressError(f"{name}: {controls} control characters; not readable text")
@@ -138,6 +192,10 @@ def looks_like_html(text: str, path: Path | None = None) -> bool:
 
 _SCRIPTS = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 _TAG = re.compile(r"<[^>]{0,2000}>", re.DOTALL)
+# Two printable tokens no article contains (the extractor drops unprintable characters).
+_LT, _GT = "\u27e6lt\u27e7", "\u27e6gt\u27e7"
+_ESCAPED_LT = re.compile(r"&(lt|#0*60|#x0*3c);", re.IGNORECASE)
+_ESCAPED_GT = re.compile(r"&(gt|#0*62|#x0*3e);", re.IGNORECASE)
 
 
 def html_to_text(html: str) -> tuple[str, dict[str, str]]:
@@ -150,6 +208,11 @@ def html_to_text(html: str) -> tuple[str, dict[str, str]]:
 
     import trafilatura
 
+    # Escaped brackets (&lt;script&gt; in a quote) are words of the article, not markup:
+    # they travel through extraction as two tokens, so that stripping whatever
+    # markup survives cannot take them, and come back as < and > at the end.
+    html = _ESCAPED_LT.sub(_LT, html)
+    html = _ESCAPED_GT.sub(_GT, html)
     meta: dict[str, str] = {}
     text = None
     with warnings.catch_warnings():
@@ -176,6 +239,9 @@ def html_to_text(html: str) -> tuple[str, dict[str, str]]:
         text = re.sub(r"\n{3,}", "\n\n", text).strip()
     # Belt and braces: whatever the extractor kept, no tag or script survives.
     text = _TAG.sub("", _SCRIPTS.sub("", text))
+    text = text.replace(_LT, "<").replace(_GT, ">")
+    for key, value in meta.items():
+        meta[key] = value.replace(_LT, "<").replace(_GT, ">")
     return text, meta
 
 

@@ -56,6 +56,10 @@ def _num(d: date) -> float:
 ZOOM_LEAD_DAYS = 60
 #: Windows shorter than this get no zoom panel: the whole window is readable already.
 ZOOM_MIN_WINDOW_DAYS = 365
+#: The zoom panel needs this many dates in its span to show a rise (one before it at least).
+ZOOM_MIN_POINTS = 2
+#: Only a judged rise is zoomed on: a peak with too little history behind it is not one.
+ZOOM_LEVELS = frozenset({"elevated", "unprecedented"})
 #: Heights event labels may take at the top of a panel, highest first.
 LABEL_ROWS = 4
 
@@ -195,6 +199,24 @@ def draw(data: ReportData, lang: str) -> tuple[bytes, bytes]:
     return png.getvalue(), svg.getvalue()
 
 
+def zoom_focus(data: ReportData) -> date | None:
+    """Where "the rise, close up" starts from, or None when there is no rise to show.
+
+    A rise is shown when the latest date is judged elevated or unprecedented and the
+    zoomed span holds at least :data:`ZOOM_MIN_POINTS` dates: one point alone, or a peak
+    with too little history to judge, shows nothing a reader can see rising.
+    """
+    if data.level not in ZOOM_LEVELS:
+        return None
+    focus = data.onset or (data.peak.day if data.peak else None)
+    if focus is None:
+        return None
+    first = focus - timedelta(days=ZOOM_LEAD_DAYS)
+    if sum(1 for r in data.rows if first <= r.day <= data.as_of) < ZOOM_MIN_POINTS:
+        return None
+    return focus
+
+
 def figure(data: ReportData, lang: str) -> Figure:
     """The chart as a matplotlib figure (see :func:`draw`)."""
     rows = data.rows
@@ -204,7 +226,7 @@ def figure(data: ReportData, lang: str) -> Figure:
     end = _num(data.as_of + timedelta(days=1))
     if end - start < 30:
         start = end - 30
-    focus = data.onset or (data.peak.day if data.peak and data.level != "normal" else None)
+    focus = zoom_focus(data)
     zoom = focus is not None and end - start >= ZOOM_MIN_WINDOW_DAYS
 
     fig = Figure(figsize=(9.0, 3.7), dpi=150)

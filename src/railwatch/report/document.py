@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -24,6 +25,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from railwatch import railcars
 from railwatch.errors import InputError, ReportError
+from railwatch.plaintext import printable
 from railwatch.report import chart, chips
 from railwatch.report.i18n import (
     LEVEL_NAMES,
@@ -33,6 +35,7 @@ from railwatch.report.i18n import (
     estimative,
     format_date,
     format_datetime,
+    format_day_short,
     format_figure,
     format_number,
     level_name,
@@ -43,11 +46,15 @@ from railwatch.report.i18n import (
     verdict_name,
 )
 from railwatch.report.judgment import Judgment, caveats, judgment
-from railwatch.report.model import ReportData, build
+from railwatch.report.model import ReportData, Row, build
 from railwatch.store import Store
 
 FORMATS: tuple[str, ...] = ("html", "pdf", "md")
-MAX_TABLE_ROWS = 30  # older dates are in the chart; the table keeps the recent ones
+#: The HTML/PDF table lists this many recent dates, and every elevated or unprecedented
+#: one before them; every date is in report.md and observations.csv.
+RECENT_ROWS = 8
+_NOTABLE = frozenset({"elevated", "unprecedented"})
+_SEMVER = re.compile(r"(?<![\d.])(\d+\.\d+(?:\.\d+)?)(?![\d])")
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,7 @@ def md_escape(value: Any) -> str:
     a leading ``#``, ``-``, ``+`` or ``1.`` (headings, lists) too; and ``&``, ``<``,
     ``>`` become entities, so no HTML gets through and no line starts a quote.
     """
-    text = re.sub(r"\s+", " ", str(value)).strip()
+    text = re.sub(r"\s+", " ", printable(str(value))).strip()
     text = _MD_SPECIAL.sub(r"\\\1", text)
     text = _MD_LEADING.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
     text = _MD_ORDERED.sub(lambda m: m.group(1) + "\\" + m.group(2), text)
@@ -252,37 +259,18 @@ def context(
 
     classes = [c for c in data.classes if c != data.railcar_class]
     rows = list(data.rows)
-    hidden = max(0, len(rows) - MAX_TABLE_ROWS)
-    table_rows = []
+    shown = body_rows(data.rows)
     # An image is named by its hash, as in the chips and the provenance table: the file
     # path on the server that made the report means nothing to its readers.
-    shas = {i.id: i.sha256[:12] for i in data.images}
-    for r in reversed(rows[hidden:]):
-        by = r.model_version or r.analyst or ""
-        if r.image_id in shas:
-            origin = t(lang, "source_image", sha=shas[r.image_id])
-        else:
-            origin = r.source if r.source != by else ""
-        table_rows.append(
-            {
-                "date": format_date(r.day, lang),
-                "counts": [str(r.counts.get(c, "")) for c in classes],
-                "total": str(r.total),
-                "source": method_name(r.method, lang) + (f" · {origin}" if origin else ""),
-                "by": by,
-                "level": r.level,
-                "level_name": level_name(r.level, lang),
-                "note": r.note,
-                "flag": "; ".join(
-                    f
-                    for f in (
-                        t(lang, "candidates", n=r.candidates) if r.disagreement else "",
-                        t(lang, "clouded", pct=f"{r.cloud_cover:.0f}") if r.clouded else "",
-                    )
-                    if f
-                ),
-            }
-        )
+    shas = {i.id: i.sha256 for i in data.images}
+    labels = model_labels(r.model_version for r in rows if r.model_version)
+    all_rows = [
+        _table_row(r, lang, classes, shas, labels, notable=i in shown)
+        for i, r in reversed(list(enumerate(rows)))
+    ]
+    table_rows = [r for r in all_rows if r["shown"]]
+    hidden = len(all_rows) - len(table_rows)
+    shown_images = {rows[i].image_id for i in shown} | {c.image.id for c in data.chips}
 
     press = [_press_row(p, lang) for p in data.press]
 
@@ -353,11 +341,22 @@ def context(
         "chart_caption": t(lang, "chart_caption", site=data.site_name),
         "chips": chip_ctx,
         "class_headers": [class_short(c, lang) for c in classes],
-        # The count columns share a third of the table, at most 8 % each.
-        "class_width": round(min(7.0, 40.0 / (len(classes) + 1)), 1),
+        # The class columns share a third of the table, 6.5 % each at most; the total
+        # (the widest header) gets 8.5 %, and date, level and source fixed shares (CSS).
+        "class_width": round(min(6.5, 33.0 / max(1, len(classes))), 1),
+        "total_width": 8.5,
         "total_header": t(lang, "col_total", cls=class_short(data.railcar_class, lang)),
         "rows": table_rows,
-        "hidden_rows": t(lang, "hidden_rows", n=hidden) if hidden else "",
+        "all_rows": all_rows,
+        "hidden_rows": (
+            t(lang, "rows_shown", shown=len(table_rows), n=len(all_rows), recent=RECENT_ROWS)
+            if hidden
+            else ""
+        ),
+        "model_notes": [
+            t(lang, "model_label", label=label, version=version)
+            for version, label in labels.items()
+        ],
         "press": press,
         "events": events,
         "caveats": caveats(
@@ -388,9 +387,20 @@ def context(
                 "sha": i.sha256[:12],
                 "gsd": format_number(i.gsd_m, lang, 2),
                 "provider": i.provider,
+                "shown": i.id in shown_images,
             }
             for i in data.images
         ],
+        "images_hidden": (
+            t(
+                lang,
+                "images_shown",
+                shown=sum(1 for i in data.images if i.id in shown_images),
+                n=len(data.images),
+            )
+            if any(i.id not in shown_images for i in data.images)
+            else ""
+        ),
         "documents": [
             {
                 "id": d.id,
@@ -410,6 +420,107 @@ def context(
         ),
         "t": lambda key, **kw: t(lang, key, **kw),
     }
+
+
+def body_rows(rows: tuple[Row, ...] | list[Row]) -> set[int]:
+    """Which rows the HTML/PDF table lists: the recent ones and every notable one.
+
+    A five-year history is a few hundred dates; the chart shows them all, the table
+    the ones an analyst reads: the latest :data:`RECENT_ROWS`, and every date judged
+    elevated or unprecedented before them.
+    """
+    recent = set(range(max(0, len(rows) - RECENT_ROWS), len(rows)))
+    return recent | {i for i, r in enumerate(rows) if r.level in _NOTABLE}
+
+
+def model_labels(versions: Iterable[str]) -> dict[str, str]:
+    """A short name for each model version, for table cells: ``0.4.1``.
+
+    The full version (``railcar-centernet-0.4.1+9b6d5d54.int8.t36.hflip``) is printed
+    once in a note under the table. Versions that shorten alike are numbered.
+    """
+    out: dict[str, str] = {}
+    for version in dict.fromkeys(versions):
+        m = _SEMVER.search(version)
+        short = m[1] if m else (version if len(version) <= 12 else version[:11] + "…")
+        out[version] = short
+    taken: dict[str, list[str]] = {}
+    for version, short in out.items():
+        taken.setdefault(short, []).append(version)
+    for short, versions_ in taken.items():
+        if len(versions_) > 1:
+            for n, version in enumerate(versions_, 1):
+                out[version] = f"{short} ({n})"
+    return out
+
+
+def _table_row(
+    r: Row,
+    lang: str,
+    classes: list[str],
+    shas: dict[int, str],
+    labels: dict[str, str],
+    *,
+    notable: bool,
+) -> dict[str, Any]:
+    """One date of the observations table: short provenance, full figures."""
+    method = method_name(r.method, lang)
+    if r.model_version:
+        source = f"{method} {labels[r.model_version]}"
+    else:
+        who = r.analyst or r.source
+        source = f"{method} · {who}" if who else method
+    sha = shas.get(r.image_id) if r.image_id is not None else None
+    if sha:
+        source += " · " + t(lang, "source_image", sha=sha[:8] + "…")
+    return {
+        "date": format_date(r.day, lang),
+        "date_short": format_day_short(r.day, lang),
+        "counts": [str(r.counts.get(c, "")) for c in classes],
+        "total": str(r.total),
+        "source": source,
+        "level": r.level,
+        "level_name": level_name(r.level, lang),
+        "note": r.note,
+        "flag": "; ".join(
+            f
+            for f in (
+                t(lang, "candidates", n=r.candidates) if r.disagreement else "",
+                t(lang, "clouded", pct=f"{r.cloud_cover:.0f}") if r.clouded else "",
+            )
+            if f
+        ),
+        "shown": notable,
+        # For observations.csv: the figures whole, nothing shortened.
+        "csv": {
+            "date": r.day.isoformat(),
+            **{c: r.counts.get(c, "") for c in classes},
+            "total": r.total,
+            "level": r.level,
+            "method": r.method,
+            "model_version": r.model_version or "",
+            "analyst": r.analyst or "",
+            "source": "" if sha else r.source,  # an image is named by its hash, not a path
+            "image_sha256": sha or "",
+            "cloud_cover": "" if r.cloud_cover is None else r.cloud_cover,
+            "note": r.note,
+        },
+    }
+
+
+def render_csv(ctx: dict[str, Any]) -> str:
+    """Every date of the observations table as CSV (one row per date, figures whole)."""
+    import csv
+    import io
+
+    rows = [r["csv"] for r in reversed(ctx["all_rows"])]
+    buf = io.StringIO()
+    if rows:
+        writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+        writer.writeheader()
+        for row in rows:
+            writer.writerow({k: printable(str(v)) for k, v in row.items()})
+    return buf.getvalue()
 
 
 def _sources(names: tuple[str, ...], shown: int = 3) -> str:
@@ -454,9 +565,16 @@ def _press_row(p: Any, lang: str) -> dict[str, Any]:
 # Templates
 
 
+def _printable(value: Any) -> Any:
+    # Every value printed, whatever its field: a NUL or an escape from an image tag,
+    # a sidecar or a note must not reach the page raw.
+    return printable(value, keep_lines=True) if isinstance(value, str) else value
+
+
 def _environment(markdown: bool) -> Environment:
     env = Environment(
         loader=PackageLoader("railwatch.report", "templates"),
+        finalize=_printable,
         autoescape=False if markdown else select_autoescape(["html", "j2"], default=True),
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -577,6 +695,7 @@ def write(
         for c in chip_list:
             if c.png:
                 files[f"chip_{c.spec.role}"] = _put(out_dir / "chips" / c.name, c.png)
+        files["csv"] = _put(out_dir / "observations.csv", render_csv(ctx).encode("utf-8"))
         html = render_html(ctx)
         if "html" in formats:
             files["html"] = _put(out_dir / "report.html", html.encode("utf-8"))

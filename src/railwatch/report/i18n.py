@@ -297,8 +297,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "candidates": "{n} sources for this date; they disagree",
         "clouded": "image {pct} % under cloud: compared, not used for baselines",
         "sha": "SHA-256",
-        "source_image": "image {sha}",
-        "hidden_rows": "{n} earlier dates not listed; see the chart.",
+        "source_image": "img {sha}",
+        "rows_shown": (
+            "{shown} of {n} dates listed: the {recent} most recent and every elevated or "
+            "unprecedented one. The chart shows them all; report.md and observations.csv "
+            "list them all."
+        ),
+        "model_label": "detector {label}: model {version}",
+        "images_shown": (
+            "{shown} of {n} images listed: those of the dates above and of the imagery "
+            "chips; report.md lists them all."
+        ),
     },
     "fr": {
         "title": "{site} : activité des {cls}",
@@ -390,8 +399,17 @@ STRINGS: dict[str, dict[str, str]] = {
         "candidates": "{n} sources pour cette date ; elles divergent",
         "clouded": "image couverte de nuages à {pct} % : comparée, hors référence",
         "sha": "SHA-256",
-        "source_image": "image {sha}",
-        "hidden_rows": "{n} dates antérieures non listées ; voir le graphique.",
+        "source_image": "img {sha}",
+        "rows_shown": (
+            "{shown} dates listées sur {n} : les {recent} plus récentes et toutes celles "
+            "jugées élevées ou sans précédent. Le graphique les montre toutes ; report.md et "
+            "observations.csv les listent toutes."
+        ),
+        "model_label": "détecteur {label} : modèle {version}",
+        "images_shown": (
+            "{shown} images listées sur {n} : celles des dates ci-dessus et des extraits "
+            "d'imagerie ; report.md les liste toutes."
+        ),
     },
 }
 
@@ -416,6 +434,12 @@ def format_date(value: date | datetime, lang: str) -> str:
     """``5 October 2023`` or ``5 octobre 2023`` (``1er`` for the first, as French writes it)."""
     day = "1er" if value.day == 1 and lang == "fr" else str(value.day)
     return f"{day} {MONTHS[check_lang(lang)][value.month - 1]} {value.year}"
+
+
+def format_day_short(value: date | datetime, lang: str) -> str:
+    """``5 Oct 2023`` / ``5 oct. 2023``: a date that fits a table's narrow column."""
+    day = "1er" if value.day == 1 and lang == "fr" else str(value.day)
+    return f"{day} {MONTHS_SHORT[check_lang(lang)][value.month - 1]} {value.year}"
 
 
 def format_month(value: date | datetime, lang: str) -> str:

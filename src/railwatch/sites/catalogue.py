@@ -8,9 +8,6 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from shapely.geometry import mapping, shape
-from shapely.validation import explain_validity
-
 from railwatch.errors import SiteError
 from railwatch.records import Site
 
@@ -64,6 +61,10 @@ def _strings(value: Any, where: str, name: str) -> tuple[str, ...]:
 
 def parse(data: Any, origin: str) -> list[Site]:
     """Validate GeoJSON and turn each feature into a :class:`Site`."""
+    # Shapely (and numpy under it) loads only when sites are read, not at CLI start-up.
+    from shapely.geometry import mapping, shape
+    from shapely.validation import explain_validity
+
     out: list[Site] = []
     seen: set[str] = set()
     for i, feat in enumerate(_features(data, origin)):

@@ -9,24 +9,30 @@ an older railwatch opens after an upgrade.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from railwatch.errors import StoreError
+from railwatch.store import DEFAULT_DB
 
-DEFAULT_DB = "railwatch.db"
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+__all__ = ["DEFAULT_DB", "Store", "database_url", "open_store"]
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+# How a revision file names itself and its parent (Alembic's own template writes these lines).
+_REVISION = re.compile(r"^revision\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+_DOWN = re.compile(r"^down_revision\s*=\s*(.+)$", re.MULTILINE)
 
 
 def database_url(db: str | os.PathLike[str]) -> str:
@@ -46,6 +52,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _alembic_config(url: str) -> Config:
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
@@ -89,20 +97,43 @@ def _sqlite_path(url: str) -> Path | None:
     return None
 
 
+@cache
 def head_revision() -> str:
-    script = ScriptDirectory.from_config(_alembic_config("sqlite://"))
-    head = script.get_current_head()
-    assert head is not None
-    return head
+    """The newest schema revision, read from the revision files' own lines.
+
+    Alembic itself is only imported when a store needs migrating: loading it
+    costs most of a simple command's start-up. A test checks this agrees with
+    Alembic's own idea of the head.
+    """
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        source = path.read_text(encoding="utf-8")
+        found = _REVISION.search(source)
+        if found is None:
+            continue
+        revisions.add(found[1])
+        down = _DOWN.search(source)
+        if down is not None:
+            parents.update(re.findall(r"['\"]([^'\"]+)['\"]", down[1]))
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise StoreError(f"{MIGRATIONS}: expected one head revision, found {sorted(heads)}")
+    return heads.pop()
 
 
 def current_revision(engine: Engine) -> str | None:
+    """The store's schema revision (None for a store not made yet)."""
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if "alembic_version" not in inspect(conn).get_table_names():
+            return None
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def migrate(engine: Engine, url: str) -> None:
     """Bring the schema to the newest revision (no-op when already there)."""
+    from alembic import command
+
     cfg = _alembic_config(url)
     with engine.begin() as conn:
         cfg.attributes["connection"] = conn
@@ -130,9 +161,10 @@ def open_store(db: str | os.PathLike[str] = DEFAULT_DB, *, create: bool = False)
             path.parent.mkdir(parents=True, exist_ok=True)
     try:
         engine = _engine(url)
-        if not create and "alembic_version" not in inspect(engine).get_table_names():
+        current = current_revision(engine)
+        if not create and current is None:
             raise StoreError(f"{db}: not a railwatch store (no schema version found)")
-        if current_revision(engine) != head_revision():
+        if current != head_revision():
             migrate(engine, url)
     except StoreError:
         raise
