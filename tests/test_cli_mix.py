@@ -81,3 +81,30 @@ def test_analyze_site_mix_and_errors(cli):
     assert bad.exit_code == 2 and "--mix-window" in bad.stderr
     missing = cli("analyze", "--group", "nope", ok=False)
     assert missing.exit_code == 2 and "unknown site group 'nope'" in missing.stderr
+
+
+def test_report_group_shows_mix_and_each_site(cli, tmp_path):
+    _seed(cli)
+    cli("sites", "group", "add", "tumangang-khasan", "tumangang", "khasan",
+        "--name", "Tumangang–Khasan crossing")  # fmt: skip
+    for lang in ("en", "fr"):
+        out = tmp_path / lang
+        doc = cli.json(
+            "report", "--group", "tumangang-khasan", "--as-of", str(AS_OF_2024), "--out", out,
+            "--format", "md,html", "--lang", lang, "--window", "2y",
+        )  # fmt: skip
+        assert (out / "mix.png").stat().st_size > 5000 and "mix_png" in doc["files"]
+        md = " ".join((out / "report.md").read_text("utf-8").split())
+        if lang == "en":
+            assert "## What kind of traffic: the class mix" in md
+            assert "More open (ore) and tank cars and fewer box cars at Tumangang–Khasan" in md
+            assert "## Both sides: each site's part" in md and "within" not in md[:0]
+            assert "nearest unused date of the other site(s) no more than 3 days away" in md
+        else:
+            assert "## Quel trafic : la composition par type" in md
+            assert "Plus de wagons tombereaux et wagons-citernes et moins de wagons couverts" in md
+            assert "## Les deux côtés : la part de chaque site" in md
+        html = (out / "report.html").read_text("utf-8")
+        assert 'class="mix-rose"' in html and 'class="mix-fell"' in html
+    bad = cli("report", "--out", tmp_path / "x", ok=False)
+    assert bad.exit_code == 2 and "either --site" in bad.stderr

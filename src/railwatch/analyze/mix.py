@@ -323,8 +323,13 @@ def _pct(x: float) -> str:
     return f"{100 * x:.0f} %"
 
 
-def _finding(m: MixAssessment, window: Window, recent: Window) -> str:
-    where = f"at {m.site}"
+def finding_text(m: MixAssessment, name: str | None = None) -> str:
+    """The finding of ``m`` with the site called ``name`` (a report's display name)."""
+    return _finding(m, parse_window(m.window), parse_window(m.rules.recent), name)
+
+
+def _finding(m: MixAssessment, window: Window, recent: Window, name: str | None = None) -> str:
+    where = f"at {name or m.site}"
     span = f"the {recent.label} window to {m.as_of}"
     if m.status == "insufficient-data":
         return (

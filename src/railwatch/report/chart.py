@@ -245,3 +245,50 @@ def _legend(fig: Figure, ax: Any, handles: list[Any]) -> None:
         )  # fmt: skip
         if legend.get_window_extent(renderer).x1 <= fig.bbox.width - 2:
             return
+
+
+def draw_mix(data: ReportData, lang: str) -> bytes | None:
+    """The class mix per date: stacked shares of freight cars by class, PNG bytes.
+
+    Shares rather than counts, so a change of mix shows even when the volume stays
+    flat; the reference and recent windows of the mix comparison are shaded and
+    their shares written beside them. None when no date has a class split.
+    """
+    from railwatch.analyze import MIX_CLASSES
+
+    days = [(d, c) for d, c in data.mix_days if sum(c.values())]
+    if not days:
+        return None
+    fig = Figure(figsize=(9.0, 2.9), dpi=150)
+    FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=0.07, right=0.82, top=0.92, bottom=0.2)
+    ax = fig.add_subplot(1, 1, 1)
+    xs = [_num(d) for d, _ in days]
+    bottom = [0.0] * len(days)
+    width = max(2.0, min(8.0, (xs[-1] - xs[0]) / max(1, len(xs)) * 0.8)) if len(xs) > 1 else 4.0
+    handles = []
+    for cls in MIX_CLASSES:
+        shares = [c.get(cls, 0) / sum(c.values()) for _, c in days]
+        ax.bar(xs, shares, width=width, bottom=bottom, color=CLASS_COLOURS[cls], linewidth=0)
+        bottom = [b + s for b, s in zip(bottom, shares, strict=True)]
+        handles.append(Patch(color=CLASS_COLOURS[cls], label=class_name(cls, lang)))
+    mix = data.mix
+    if mix is not None and mix.reference is not None and mix.recent is not None:
+        for period, key in ((mix.reference, "mix_reference"), (mix.recent, "mix_recent")):
+            x0, x1 = _num(period.start), _num(period.end)
+            ax.axvspan(x0, x1, color="#1d3557", alpha=0.05, linewidth=0)
+            ax.text((x0 + x1) / 2, 1.02, t(lang, key), ha="center", va="bottom", fontsize=7)
+    ax.set_ylim(0, 1)
+    ax.set_xlim(xs[0] - width, xs[-1] + width)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{100 * v:.0f} %"))
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=4, maxticks=8))
+    ax.xaxis.set_major_formatter(
+        FuncFormatter(lambda v, _pos: format_month(mdates.num2date(v).date(), lang))
+    )
+    ax.tick_params(labelsize=7)
+    ax.set_ylabel(t(lang, "mix_axis"), fontsize=8)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7,
+              frameon=False)  # fmt: skip
+    png = io.BytesIO()
+    fig.savefig(png, format="png")
+    return png.getvalue()
