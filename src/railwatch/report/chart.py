@@ -265,7 +265,9 @@ def draw_mix(data: ReportData, lang: str) -> bytes | None:
     ax = fig.add_subplot(1, 1, 1)
     xs = [_num(d) for d, _ in days]
     bottom = [0.0] * len(days)
-    width = max(2.0, min(8.0, (xs[-1] - xs[0]) / max(1, len(xs)) * 0.8)) if len(xs) > 1 else 4.0
+    # Bars as wide as most gaps between passes allow, so that neighbours do not overlap.
+    gaps = sorted(b - a for a, b in zip(xs, xs[1:], strict=False))
+    width = max(1.5, min(8.0, 0.8 * gaps[len(gaps) // 2])) if gaps else 4.0
     handles = []
     for cls in MIX_CLASSES:
         shares = [c.get(cls, 0) / sum(c.values()) for _, c in days]
