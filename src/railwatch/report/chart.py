@@ -247,6 +247,24 @@ def _legend(fig: Figure, ax: Any, handles: list[Any]) -> None:
             return
 
 
+def _mix_ticks(days: list[date], lang: str) -> tuple[list[float], list[str]]:
+    """Month starts (at most eight) over a long span; a few of the dates over a short one."""
+    first, last = days[0], days[-1]
+    months = []
+    m = date(first.year, first.month, 1)
+    while m <= last:
+        if m >= first:
+            months.append(m)
+        m = date(m.year + m.month // 12, m.month % 12 + 1, 1)
+    if len(months) >= 2:
+        step = -(-len(months) // 8)
+        chosen = months[::step]
+        return [_num(d) for d in chosen], [format_month(d, lang) for d in chosen]
+    step = -(-len(days) // 6)
+    chosen = days[::step]
+    return [_num(d) for d in chosen], [_day_month(d, lang) for d in chosen]
+
+
 def draw_mix(data: ReportData, lang: str) -> bytes | None:
     """The class mix per date: stacked shares of freight cars by class, PNG bytes.
 
@@ -283,10 +301,8 @@ def draw_mix(data: ReportData, lang: str) -> bytes | None:
     ax.set_ylim(0, 1)
     ax.set_xlim(xs[0] - width, xs[-1] + width)
     ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{100 * v:.0f} %"))
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=4, maxticks=8))
-    ax.xaxis.set_major_formatter(
-        FuncFormatter(lambda v, _pos: format_month(mdates.num2date(v).date(), lang))
-    )
+    ticks, labels = _mix_ticks([d for d, _ in days], lang)
+    ax.set_xticks(ticks, labels)
     ax.tick_params(labelsize=7)
     ax.set_ylabel(t(lang, "mix_axis"), fontsize=8)
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7,

@@ -287,12 +287,12 @@ def _mix_context(data: ReportData, lang: str, mix_png: bytes | None) -> dict[str
         method = t(
             lang,
             "mix_method",
-            alpha=f"{m.rules.alpha:g}",
+            alpha=f"{m.rules.alpha:g}".replace(".", "," if lang == "fr" else "."),
             material=f"{100 * m.rules.material:.0f} %",
             chi2=format_number(m.chi2, lang, 1),
             df=m.df,
             deff=format_number(m.design_effect or 1.0, lang, 2),
-            p=f"{m.p:.2g}",
+            p=f"{m.p:.2g}".replace(".", "," if lang == "fr" else "."),
         )
     return {
         "finding": mix_finding(data, lang),
