@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 from railwatch import service
@@ -108,3 +109,12 @@ def test_report_group_shows_mix_and_each_site(cli, tmp_path):
         assert 'class="mix-rose"' in html and 'class="mix-fell"' in html
     bad = cli("report", "--out", tmp_path / "x", ok=False)
     assert bad.exit_code == 2 and "either --site" in bad.stderr
+
+
+def test_mix_without_any_class_split_is_null_not_an_error(cli):
+    cli("sites", "add", "--builtin")
+    for day in ("2024-01-05", "2024-02-05", "2024-03-05"):
+        cli("observe", "add", "--site", "khasan", "--at", day, "--count", "freight=30")
+    result = cli("analyze", "--site", "khasan", "--mix", "--json")
+    doc = json.loads(result.stdout)
+    assert doc["mix"] is None and "no class-split imagery counts" in result.stderr

@@ -381,7 +381,14 @@ def assess_group(
     result = assess(summed, events, site=slug, **options)
     shift = None
     if mix:
-        shift = assess_mix(
-            summed, as_of=until or result.latest.date, window=mix_window, rules=mix_rules, site=slug
-        )
+        try:
+            shift = assess_mix(
+                summed,
+                as_of=until or result.latest.date,
+                window=mix_window,
+                rules=mix_rules,
+                site=slug,
+            )
+        except AnalysisError:  # no class split on any paired date: nothing to compare
+            shift = None
     return GroupAssessment(assessment=result, series=series, mix=shift)

@@ -8,7 +8,15 @@ import typer
 from rich import box
 from rich.table import Column, Table
 
-from railwatch.cli.common import DEFAULT_DB_VALUE, DbOption, JsonOption, emit_json, out, store_at
+from railwatch.cli.common import (
+    DEFAULT_DB_VALUE,
+    DbOption,
+    JsonOption,
+    emit_json,
+    out,
+    say,
+    store_at,
+)
 from railwatch.timeparse import parse_time
 
 _METHOD_SHORT = {"analyst": "ana", "detector": "det", "press": "prs"}
@@ -94,7 +102,7 @@ def analyze_site(
     With --mix, also compare the class mix of the recent window with the window before it;
     with --group, read a group of sites (both sides of a crossing) as one series.
     """
-    from railwatch.errors import InputError
+    from railwatch.errors import AnalysisError, InputError
 
     if (site is None) == (group is None):
         raise InputError("give either --site SLUG or --group SLUG")
@@ -128,14 +136,17 @@ def analyze_site(
             assert site is not None
             result = analyze.assess_site(store, site, **options)
             if mix:
-                shift = analyze.assess_site_mix(
-                    store,
-                    site,
-                    as_of=when or result.latest.date,
-                    window=mix_window,
-                    rules=mix_rules,
-                    max_cloud=max_cloud,
-                )
+                try:
+                    shift = analyze.assess_site_mix(
+                        store,
+                        site,
+                        as_of=when or result.latest.date,
+                        window=mix_window,
+                        rules=mix_rules,
+                        max_cloud=max_cloud,
+                    )
+                except AnalysisError as exc:  # no class split at all: the volume still stands
+                    say(f"class mix: {exc}")
     if as_json:
         document = result.to_dict()
         if series is not None:
