@@ -184,7 +184,9 @@ class MixAssessment:
 
 
 @dataclass(frozen=True)
-class _Day:
+class SplitDay:
+    """One date's freight by class (clear imagery), with each class's counting error."""
+
     date: date
     counts: dict[str, int]
     sigmas: dict[str, float]
@@ -198,7 +200,7 @@ def split_days(
     cloud_cover: Mapping[int, float] | None = None,
     max_cloud: float = MAX_CLOUD,
     model_sigmas: Mapping[str, ModelSigmas] | None = None,
-) -> list[_Day]:
+) -> list[SplitDay]:
     """Dates whose freight is known class by class from clear imagery.
 
     Press counts and counts of clouded images are left out: a press figure is
@@ -219,7 +221,7 @@ def split_days(
         per_class[cls] = {d.date: d for d in days if d.basis == "imagery"}
     common = set.intersection(*(set(v) for v in per_class.values()))
     return [
-        _Day(
+        SplitDay(
             date=day,
             counts={c: per_class[c][day].value for c in MIX_CLASSES},
             sigmas={c: per_class[c][day].sigma for c in MIX_CLASSES},
@@ -228,7 +230,7 @@ def split_days(
     ]
 
 
-def _period(days: list[_Day], start: date, end: date) -> Period | None:
+def _period(days: list[SplitDay], start: date, end: date) -> Period | None:
     inside = [d for d in days if start <= d.date <= end]
     if not inside:
         return None
@@ -246,7 +248,7 @@ def _period(days: list[_Day], start: date, end: date) -> Period | None:
     )
 
 
-def _share_variance(days: list[_Day], cls: str) -> tuple[float, float]:
+def _share_variance(days: list[SplitDay], cls: str) -> tuple[float, float]:
     """Variance of a window's share of ``cls``, and the multinomial variance alone.
 
     The share is a ratio estimator over dates: trains arrive as blocks of one
@@ -388,6 +390,7 @@ def assess_mix(
     cloud_cover: Mapping[int, float] | None = None,
     max_cloud: float = MAX_CLOUD,
     model_sigmas: Mapping[str, ModelSigmas] | None = None,
+    days: list[SplitDay] | None = None,
 ) -> MixAssessment:
     """Compare the freight mix of the recent window with the window before it.
 
@@ -398,6 +401,8 @@ def assess_mix(
         rules: thresholds (``MixRules``; the recent window is ``rules.recent``).
         site: keep only this site's observations.
         sigmas, cloud_cover, max_cloud, model_sigmas: as for :func:`railwatch.analyze.assess`.
+        days: the observations' :func:`split_days` when the caller has them already
+            (a report charts them too); they must be of the same observations.
 
     Returns:
         The comparison; its ``status`` is ``insufficient-data`` when either window
@@ -416,14 +421,17 @@ def assess_mix(
     recent_span = parse_window(rules.recent, what="recent mix window")
     cutoff = _as_date(as_of, "as-of date")
     obs = [o for o in observations if site in (None, o.site)]
-    days = split_days(
-        obs,
-        until=cutoff,
-        sigmas=sigmas,
-        cloud_cover=cloud_cover,
-        max_cloud=max_cloud,
-        model_sigmas=model_sigmas,
-    )
+    if days is None:
+        days = split_days(
+            obs,
+            until=cutoff,
+            sigmas=sigmas,
+            cloud_cover=cloud_cover,
+            max_cloud=max_cloud,
+            model_sigmas=model_sigmas,
+        )
+    else:
+        days = [d for d in days if cutoff is None or d.date <= cutoff]
     name = site or (obs[0].site if obs else "the site")
     if not days:
         upto = f" on or before {cutoff}" if cutoff else ""
