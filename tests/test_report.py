@@ -251,8 +251,9 @@ def test_markdown_escapes_untrusted_text(rendered):
 def test_html_is_self_contained(rendered):
     html = rendered[1].files["html"].read_text(encoding="utf-8")
     sources = re.findall(r'<img[^>]+src="([^"]+)"', html)
-    assert len(sources) == 3  # the chart and two chips
+    assert len(sources) == 4  # the chart, the class-mix chart and two chips
     assert sources[0].startswith("data:image/png;base64,")  # the chart
+    assert sources[1].startswith("data:image/png;base64,")  # the class mix
     assert all(s.startswith(("data:image/png;base64,", "data:image/jpeg;base64,")) for s in sources)
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", html, re.I)
     assert not re.search(r"@import|url\(\s*['\"]?(https?:)?//", html, re.I)

@@ -78,3 +78,32 @@ def test_a_count_off_by_less_than_its_own_error_is_within_counting_error():
     plain = {c.value: c for c in crosscheck.from_claims(claims, obs, rows, rows[-1], DOCS)}
     assert plain["≤ 20 (5 y)"].verdict == "differ" and plain["≤ 20 (5 y)"].imagery == "24"
     assert plain["82"].verdict == "differ"
+
+
+def test_a_class_count_is_checked_against_that_class_not_the_total():
+    # "about 175 ore cars": open wagons, on a day with 175 open among 300 railcars.
+    rows = [
+        Row(day=date(2024, 6, 14), counts={"box": 100, "open": 176, "tank": 24}, total=300,
+            method="detector", level="elevated", baseline=BASE, sigma=12.0,
+            class_sigmas={"open": 6.0}),
+    ]  # fmt: skip
+    claims = [
+        _claim(1, "count", {"count": 175, "railcar_class": "open", "qualifier": "approx"}),
+        _claim(2, "count", {"count": 175, "railcar_class": "freight"}),
+        _claim(3, "count", {"count": 60, "railcar_class": "tank"}),
+    ]
+    day = date(2024, 6, 14)
+    obs = [
+        Observation(site="tumangang", observed_at=datetime(2024, 6, 14, tzinfo=UTC),
+                    railcar_class=cls, count=n, method="press", document_id=7, claim_id=i)
+        for i, cls, n in ((1, "open", 175), (2, "freight", 175), (3, "tank", 60))
+    ]  # fmt: skip
+    checks = crosscheck.from_claims(claims, obs, rows, rows[0], DOCS)
+    by = {(c.value, c.railcar_class): c for c in checks}
+    assert by[("175", "open")].verdict == "agree" and by[("175", "open")].imagery == "176"
+    assert by[("175", "")].verdict == "differ" and by[("175", "")].imagery == "300"
+    assert by[("60", "tank")].verdict == "differ" and by[("60", "tank")].day == day
+    # A row with only a roll-up cannot answer for one class.
+    flat = [Row(day=day, counts={"freight": 300}, total=300, method="analyst", level="normal")]
+    only = crosscheck.from_claims(claims[:1], obs[:1], flat, flat[0], DOCS)
+    assert only[0].verdict == "not-checkable" and only[0].imagery is None

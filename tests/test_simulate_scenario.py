@@ -69,7 +69,7 @@ def test_scenario_archive_layout(tmp_path, monkeypatch):
     }  # fmt: skip
     rows = list(csv.DictReader((tmp_path / "truth.csv").open()))
     assert list(rows[0]) == ["acquired_at", "date", "dir", "gsd", "cloudy", *CLASSES,
-                             "freight", "total"]  # fmt: skip
+                             "freight", "total", "site"]  # fmt: skip
     peak = next(r for r in rows if r["date"] == "2023-10-05")
     assert int(peak["freight"]) == 73
     # truth.csv is what the labels say.

@@ -118,3 +118,18 @@ class Detection(_Record):
     model_version: str = ""
     id: int | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SiteGroup(_Record):
+    """Sites analysed as one: their counts are summed per (paired) date.
+
+    ``sites`` keeps the order given; the first is the anchor whose dates the
+    group's series is dated by (see ``analyze.group``).
+    """
+
+    slug: str
+    name: str
+    sites: tuple[str, ...]
+    description: str = ""
+    id: int | None = None

@@ -13,10 +13,11 @@ from datetime import datetime
 from railwatch import plausible
 from railwatch.errors import InputError
 from railwatch.railcars import members
-from railwatch.records import Event, Observation, Site
+from railwatch.records import Event, Observation, Site, SiteGroup
 from railwatch.store import Store
 from railwatch.store import detections as detection_rows
 from railwatch.store import events as event_rows
+from railwatch.store import groups as group_rows
 from railwatch.store import images as image_rows
 from railwatch.store import observations as observation_rows
 from railwatch.store import sites as site_rows
@@ -135,3 +136,19 @@ def add_event(store: Store, event: Event) -> tuple[Event, bool]:
 def list_events(store: Store, *, site: str | None = None) -> list[Event]:
     with store.transaction() as session:
         return event_rows.list_events(session, site=site)
+
+
+def add_group(store: Store, group: SiteGroup, *, replace: bool = False) -> tuple[SiteGroup, str]:
+    """Store a named group of sites (all must exist); ``added`` or ``replaced``."""
+    with store.transaction() as session:
+        return group_rows.add(session, group, replace=replace)
+
+
+def get_group(store: Store, slug: str) -> SiteGroup:
+    with store.transaction() as session:
+        return group_rows.get(session, slug)
+
+
+def list_groups(store: Store) -> list[SiteGroup]:
+    with store.transaction() as session:
+        return group_rows.all_groups(session)

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich import box
 from rich.table import Column, Table
 
-from railwatch.cli.common import DEFAULT_DB_VALUE, DbOption, JsonOption, emit_json, out, store_at
+from railwatch.cli.common import (
+    DEFAULT_DB_VALUE,
+    DbOption,
+    JsonOption,
+    emit_json,
+    out,
+    say,
+    store_at,
+)
 from railwatch.plausible import user_time
 
 _METHOD_SHORT = {"analyst": "ana", "detector": "det", "press": "prs"}
@@ -32,7 +40,28 @@ def _num(value: float | None, fmt: str = "{:.1f}") -> str:
 
 
 def analyze_site(
-    site: Annotated[str, typer.Option("--site", help="Site slug (e.g. tumangang).")],
+    site: Annotated[str | None, typer.Option("--site", help="Site slug (e.g. tumangang).")] = None,
+    group: Annotated[
+        str | None,
+        typer.Option("--group", help="Site group slug: its sites' counts summed per paired date."),
+    ] = None,
+    tolerance: Annotated[
+        int,
+        typer.Option(
+            "--tolerance", help="Days apart two sites' passes may be and still pair (--group)."
+        ),
+    ] = 3,
+    mix: Annotated[
+        bool,
+        typer.Option("--mix", help="Also compare the class mix of the recent window with before."),
+    ] = False,
+    mix_window: Annotated[
+        str, typer.Option("--mix-window", help="Reference window of the mix comparison.")
+    ] = "2y",
+    mix_recent: Annotated[
+        str,
+        typer.Option("--mix-recent", help="Recent window of the mix comparison, to --as-of."),
+    ] = "90d",
     railcar_class: Annotated[
         str,
         typer.Option(
@@ -68,14 +97,20 @@ def analyze_site(
     db: DbOption = DEFAULT_DB_VALUE,
     as_json: JsonOption = False,
 ) -> None:
-    """Judge each observation date against the years before it; find the rise and its trigger."""
+    """Judge each observation date against the years before it; find the rise and its trigger.
+
+    With --mix, also compare the class mix of the recent window with the window before it;
+    with --group, read a group of sites (both sides of a crossing) as one series.
+    """
+    from railwatch.errors import AnalysisError, InputError
+
+    if (site is None) == (group is None):
+        raise InputError("give either --site SLUG or --group SLUG")
     when = user_time(as_of, what="--as-of").date() if as_of else None
     with store_at(db) as store:
         from railwatch import analyze  # SciPy loads here, not at CLI start-up
 
-        result = analyze.assess_site(
-            store,
-            site,
+        options: dict[str, Any] = dict(
             railcar_class=railcar_class,
             window=window,
             as_of=when,
@@ -83,8 +118,42 @@ def analyze_site(
             min_history=min_history,
             rules=analyze.Rules(max_cloud=max_cloud),
         )
+        mix_rules = analyze.MixRules(recent=mix_recent)
+        analyze.parse_window(mix_window, what="--mix-window")
+        series = shift = None
+        if group is not None:
+            grouped = analyze.assess_group(
+                store,
+                group,
+                tolerance_days=tolerance,
+                mix=mix,
+                mix_window=mix_window,
+                mix_rules=mix_rules,
+                **options,
+            )
+            result, series, shift = grouped.assessment, grouped.series, grouped.mix
+        else:
+            assert site is not None
+            result = analyze.assess_site(store, site, **options)
+            if mix:
+                try:
+                    shift = analyze.assess_site_mix(
+                        store,
+                        site,
+                        as_of=when or result.latest.date,
+                        window=mix_window,
+                        rules=mix_rules,
+                        max_cloud=max_cloud,
+                    )
+                except AnalysisError as exc:  # no class split at all: the volume still stands
+                    say(f"class mix: {exc}")
     if as_json:
-        emit_json(result.to_dict())
+        document = result.to_dict()
+        if series is not None:
+            document["group"] = series.to_dict()
+        if mix:
+            document["mix"] = shift.to_dict() if shift is not None else None
+        emit_json(document)
         return
     shown = result.rows if rows <= 0 else result.rows[-rows:]
     table = Table(
@@ -133,3 +202,64 @@ def analyze_site(
         out.print(f"onset: {o.date} (between {o.earliest} and {o.date}; {before})")
     for ev in result.linked_events:
         out.print(f"  {ev.lag_days:>3} d after {ev.title!r} ({ev.date}, {ev.kind or 'event'})")
+    if series is not None:
+        _print_group(series)
+    if shift is not None:
+        _print_mix(shift)
+
+
+def _print_group(series: Any) -> None:
+    """Each member's part of the latest paired dates, and how they were paired."""
+    sites = series.group.sites
+    table = Table(
+        Column("date", no_wrap=True),
+        *(Column(s, justify="right", no_wrap=True) for s in sites),
+        Column("sum", justify="right", no_wrap=True),
+        Column("span", justify="right", no_wrap=True),
+        title=f"{series.group.name}: freight per site (latest paired dates)",
+        box=box.SIMPLE_HEAD,
+        padding=(0, 1),
+        pad_edge=False,
+    )
+    for pair in series.pairs[-8:]:
+        parts = {p.site: p for p in pair.parts}
+        table.add_row(
+            str(pair.date),
+            *(f"{parts[s].freight} ({parts[s].date:%m-%d})" for s in sites),
+            str(pair.freight),
+            f"{pair.span_days} d",
+        )
+    out.print(table)
+    shares = ", ".join(f"{s} {100 * c['share']:.0f} %" for s, c in series.contributions().items())
+    out.print(f"[dim]pairing: {series.pairing}. Share of the summed freight: {shares}.[/]")
+
+
+def _print_mix(shift: Any) -> None:
+    if shift.classes:
+        table = Table(
+            Column("class", no_wrap=True),
+            Column("before", justify="right", no_wrap=True),
+            Column("recent", justify="right", no_wrap=True),
+            Column("ratio (95 %)", justify="right", no_wrap=True),
+            Column("p (Holm)", justify="right", no_wrap=True),
+            Column("verdict", no_wrap=True),
+            title=f"class mix: {shift.recent.start} – {shift.as_of} against "
+            f"{shift.reference.start} – {shift.reference.end}",
+            box=box.SIMPLE_HEAD,
+            padding=(0, 1),
+            pad_edge=False,
+        )
+        for c in shift.classes:
+            ratio = "new" if c.ratio is None else f"{c.ratio:.2f}×"
+            if c.ratio_low is not None and c.ratio_high is not None:
+                ratio += f" ({c.ratio_low:.2f}–{c.ratio_high:.2f})"
+            table.add_row(
+                c.railcar_class,
+                f"{100 * c.share_ref:.0f} %",
+                f"{100 * c.share_recent:.0f} %",
+                ratio,
+                f"{c.p_holm:.2g}",
+                c.verdict,
+            )
+        out.print(table)
+    out.print(f"[bold]{shift.finding}[/]")

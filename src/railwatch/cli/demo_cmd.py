@@ -19,6 +19,14 @@ def demo(
         Path, typer.Option("--out", help="Folder for the store, the archive and the report.")
     ] = Path("demo-output"),
     lang: Annotated[str, typer.Option("--lang", help="Report language: en or fr.")] = "en",
+    scenario: Annotated[
+        str,
+        typer.Option(
+            "--scenario",
+            help="2023: the Tumangang surge after the summit; 2024: both sides of the "
+            "crossing, the class mix turning after a dated event.",
+        ),
+    ] = "2023",
 ) -> None:
     """Run the main job end to end on the bundled sample data (offline)."""
     from railwatch.demo import run_demo
@@ -31,6 +39,6 @@ def demo(
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        summary = run_demo(out, step=say, on_progress=on_progress, lang=lang)
+        summary = run_demo(out, step=say, on_progress=on_progress, lang=lang, scenario=scenario)
     for line in summary.lines:
         typer.echo(line)

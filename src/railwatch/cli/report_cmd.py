@@ -25,8 +25,12 @@ def register(app: typer.Typer) -> None:
 
 
 def report_site(
-    site: Annotated[str, typer.Option("--site", help="Site slug (e.g. tumangang).")],
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the report into.")],
+    site: Annotated[str | None, typer.Option("--site", help="Site slug (e.g. tumangang).")] = None,
+    group: Annotated[
+        str | None,
+        typer.Option("--group", help="Site group slug: its sites summed per paired date."),
+    ] = None,
     formats: Annotated[
         str, typer.Option("--format", help="Comma-separated: html, pdf, md.")
     ] = "html,pdf,md",
@@ -44,18 +48,26 @@ def report_site(
             "--window", help="Baseline window, also the span the chart shows: 5y, 18m, 90d, 2w."
         ),
     ] = "5y",
+    mix_window: Annotated[
+        str, typer.Option("--mix-window", help="Reference window of the class-mix comparison.")
+    ] = "2y",
     db: DbOption = DEFAULT_DB_VALUE,
     as_json: JsonOption = False,
 ) -> None:
-    """Write the analyst report of a site: judgment, chart, imagery, tables, caveats."""
+    """Write the analyst report of a site or group: judgment, charts, imagery, tables, caveats."""
     from railwatch import report  # matplotlib and WeasyPrint load only when a report is made
+    from railwatch.errors import InputError
 
+    if (site is None) == (group is None):
+        raise InputError("give either --site SLUG or --group SLUG")
     when = user_time(as_of, what="--as-of") if as_of else None
     with store_at(db) as store:
         result = report.write(
             store,
-            site,
+            site or group or "",
             out_dir,
+            group=group is not None,
+            mix_window=mix_window,
             formats=formats,
             lang=lang,
             as_of=when,

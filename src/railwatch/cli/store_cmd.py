@@ -20,12 +20,16 @@ from railwatch.cli.common import (
 from railwatch.errors import InputError
 from railwatch.plausible import user_time
 from railwatch.railcars import parse_counts
-from railwatch.records import Event
+from railwatch.records import Event, SiteGroup
 from railwatch.sites import builtin, read_geojson
 
 sites_app = typer.Typer(help="Sites of interest (GeoJSON polygons).", no_args_is_help=True)
 observe_app = typer.Typer(help="Railcar counts with their provenance.", no_args_is_help=True)
 events_app = typer.Typer(help="Dated events activity may follow.", no_args_is_help=True)
+groups_app = typer.Typer(
+    help="Named groups of sites analysed as one (a border crossing).", no_args_is_help=True
+)
+sites_app.add_typer(groups_app, name="group")
 
 
 def register(app: typer.Typer) -> None:
@@ -110,6 +114,47 @@ def sites_show(slug: str, db: DbOption = DEFAULT_DB_VALUE, as_json: JsonOption =
     if site.region:
         out.print(f"region: {site.region} ({', '.join(site.region_aliases)})")
     out.print(f"geometry: {site.geometry['type']} {site.geometry['coordinates']}")
+
+
+@groups_app.command("add")
+def group_add(
+    slug: Annotated[str, typer.Argument(help="Group slug (e.g. tumangang-khasan).")],
+    sites: Annotated[
+        list[str], typer.Argument(help="Member site slugs; the first dates the group's series.")
+    ],
+    name: Annotated[str, typer.Option("--name", help="Name shown in reports.")] = "",
+    description: Annotated[str, typer.Option("--description", help="What the group is.")] = "",
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Overwrite a group that exists.")
+    ] = False,
+    db: DbOption = DEFAULT_DB_VALUE,
+    as_json: JsonOption = False,
+) -> None:
+    """Group sites (both sides of a crossing) so analyze and report can read them as one."""
+    from railwatch import service
+
+    group = SiteGroup(slug=slug, name=name or slug, sites=tuple(sites), description=description)
+    with store_at(db) as store:
+        stored, action = service.add_group(store, group, replace=replace)
+    say(f"{action} group {stored.slug!r} ({stored.name}): {', '.join(stored.sites)}")
+    if as_json:
+        emit_json(dict(stored.to_dict(), action=action))
+
+
+@groups_app.command("list")
+def group_list(db: DbOption = DEFAULT_DB_VALUE, as_json: JsonOption = False) -> None:
+    """List the site groups in the store."""
+    from railwatch import service
+
+    with store_at(db) as store:
+        groups = service.list_groups(store)
+    if as_json:
+        emit_json({"groups": [g.to_dict() for g in groups]})
+        return
+    table = Table("slug", "name", "sites")
+    for g in groups:
+        table.add_row(g.slug, g.name, ", ".join(g.sites))
+    out.print(table)
 
 
 @observe_app.command("add")

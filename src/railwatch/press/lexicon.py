@@ -13,8 +13,9 @@ from functools import lru_cache
 # Nouns that make a number a railcar count. The class comes from RAILCAR_CLASS_WORDS.
 RAILCAR_NOUN = {
     "fr": r"wagons?(?:[ -](?:de marchandises|de fret|de chemin de fer|porte-conteneurs|citernes?"
-    r"|plats?|couverts?|tombereaux?))?",
-    "en": r"(?:(?:freight|cargo|goods|rail|railway|tank|box|flat|covered|open)[ -])*"
+    r"|plats?|couverts?|tombereaux?|minéraliers?))?",
+    "en": r"(?:(?:freight|cargo|goods|rail|railway|tank|box|flat|covered|open|ore|coal|hopper"
+    r"|gondola)[ -])*"
     r"(?:rail ?cars?|cars?|wagons?|carriages?)",
     "nl": r"(?:goederen|trein|spoor|tank|ketel)?(?:wagons?|wagens?)",
     "de": r"(?:Güter|Eisenbahn|Kessel|Tank|Flach)?(?:wagen|waggons?|wägen)",
@@ -26,6 +27,7 @@ RAILCAR_CLASS_WORDS = {
     "freight": r"marchandises|fret|freight|cargo|goods|goederen|güter|грузов|화물|화차|mercancías"
     r"|carga",
     "tank": r"citerne|tank|kessel|ketel|цистерн",
+    "open": r"\bore\b|\bopen\b|\bcoal\b|hopper|gondola|tombereau|minéralier",
     "flat": r"\bplats?\b|\bflat|flach",
     "box": r"couvert|\bbox|gedeckt",
 }

@@ -16,6 +16,7 @@ matplotlib.use("Agg")
 
 import matplotlib.dates as mdates  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
+from matplotlib.collections import PolyCollection  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
@@ -267,3 +268,74 @@ def _legend(fig: Figure, ax: Any, handles: list[Any]) -> None:
         )  # fmt: skip
         if legend.get_window_extent(renderer).x1 <= fig.bbox.width - 2:
             return
+
+
+def _mix_ticks(days: list[date], lang: str) -> tuple[list[float], list[str]]:
+    """Month starts (at most eight) over a long span; a few of the dates over a short one."""
+    first, last = days[0], days[-1]
+    months = []
+    m = date(first.year, first.month, 1)
+    while m <= last:
+        if m >= first:
+            months.append(m)
+        m = date(m.year + m.month // 12, m.month % 12 + 1, 1)
+    if len(months) >= 2:
+        step = -(-len(months) // 8)
+        chosen = months[::step]
+        return [_num(d) for d in chosen], [format_month(d, lang) for d in chosen]
+    step = -(-len(days) // 6)
+    chosen = days[::step]
+    return [_num(d) for d in chosen], [_day_month(d, lang) for d in chosen]
+
+
+def draw_mix(data: ReportData, lang: str) -> bytes | None:
+    """The class mix per date: stacked shares of freight cars by class, PNG bytes.
+
+    Shares rather than counts, so a change of mix shows even when the volume stays
+    flat; the reference and recent windows of the mix comparison are shaded and
+    their shares written beside them. None when no date has a class split.
+    """
+    from railwatch.analyze import MIX_CLASSES
+
+    days = [(d, c) for d, c in data.mix_days if sum(c.values())]
+    if not days:
+        return None
+    fig = Figure(figsize=(9.0, 2.9), dpi=150)
+    FigureCanvasAgg(fig)
+    fig.subplots_adjust(left=0.07, right=0.82, top=0.92, bottom=0.2)
+    ax = fig.add_subplot(1, 1, 1)
+    xs = [_num(d) for d, _ in days]
+    bottom = [0.0] * len(days)
+    # Bars as wide as most gaps between passes allow, so that neighbours do not overlap.
+    gaps = sorted(b - a for a, b in zip(xs, xs[1:], strict=False))
+    width = max(1.5, min(8.0, 0.8 * gaps[len(gaps) // 2])) if gaps else 4.0
+    handles = []
+    for cls in MIX_CLASSES:
+        shares = [c.get(cls, 0) / sum(c.values()) for _, c in days]
+        # One collection of rectangles per class: a patch per bar is a second per chart.
+        rects = [
+            [(x - width / 2, b), (x + width / 2, b), (x + width / 2, b + h), (x - width / 2, b + h)]
+            for x, b, h in zip(xs, bottom, shares, strict=True)
+            if h > 0
+        ]
+        ax.add_collection(PolyCollection(rects, facecolors=CLASS_COLOURS[cls], linewidths=0))
+        bottom = [b + s for b, s in zip(bottom, shares, strict=True)]
+        handles.append(Patch(color=CLASS_COLOURS[cls], label=class_name(cls, lang)))
+    mix = data.mix
+    if mix is not None and mix.reference is not None and mix.recent is not None:
+        for period, key in ((mix.reference, "mix_reference"), (mix.recent, "mix_recent")):
+            x0, x1 = _num(period.start), _num(period.end)
+            ax.axvspan(x0, x1, color="#1d3557", alpha=0.05, linewidth=0)
+            ax.text((x0 + x1) / 2, 1.02, t(lang, key), ha="center", va="bottom", fontsize=7)
+    ax.set_ylim(0, 1)
+    ax.set_xlim(xs[0] - width, xs[-1] + width)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{100 * v:.0f} %"))
+    ticks, labels = _mix_ticks([d for d, _ in days], lang)
+    ax.set_xticks(ticks, labels)
+    ax.tick_params(labelsize=7)
+    ax.set_ylabel(t(lang, "mix_axis"), fontsize=8)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=7,
+              frameon=False)  # fmt: skip
+    png = io.BytesIO()
+    fig.savefig(png, format="png")
+    return png.getvalue()

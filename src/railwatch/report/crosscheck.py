@@ -8,7 +8,9 @@ Each row says what the imagery shows for the same thing and whether it agrees.
 
 from __future__ import annotations
 
+import dataclasses
 import math
+import re
 import statistics
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -37,6 +39,38 @@ class PressCheck:
     verdict: str  # agree | consistent | partly | differ | no-imagery | not-checkable
     status: str = ""  # agree | conflict | single-source | undetermined, between the reports
     label: str = ""  # the press stage's own words for the slot, when it has one
+    #: The railcar class a count claim is about ("open" for "175 ore cars"); "" for the
+    #: roll-ups, which are set against the report's own total.
+    railcar_class: str = ""
+
+
+#: Classes a press count can be checked against one by one (not the roll-ups).
+SINGLE_CLASSES: tuple[str, ...] = (
+    "box",
+    "open",
+    "tank",
+    "flat",
+    "passenger",
+    "locomotive",
+    "other",
+)
+
+
+def seen_for(row: Row, cls: str) -> tuple[int, float] | None:
+    """What the imagery counted of ``cls`` on a row, with its error; None without a split.
+
+    A claim of "about 175 ore cars" is about open wagons, not about every car in the
+    yard: it is set against the open-wagon count of that date.
+    """
+    if cls not in SINGLE_CLASSES:
+        return row.total, row.sigma
+    if not any(c in row.counts for c in SINGLE_CLASSES):
+        return None  # the row has only a roll-up: the class cannot be read out of it
+    seen = row.counts.get(cls, 0)
+    sigma = row.class_sigmas.get(cls)
+    if sigma is None:  # no error of its own: the row's, in proportion to the class's share
+        sigma = row.sigma * math.sqrt(seen / row.total) if row.total else 0.0
+    return seen, sigma
 
 
 def mentions_tarp(claim: dict[str, Any]) -> bool:
@@ -132,6 +166,8 @@ def from_claims(
             o = obs_by_claim.get(c["id"])
             day = o.observed_at.date() if o else imagery_day.get(c["document_id"])
             key = _format_value(_claim_number(value), value)
+            if value.get("railcar_class") in SINGLE_CLASSES:
+                key = f"{key}|{value['railcar_class']}"
         elif kind == "baseline":
             day = None
             number = _claim_number(value)
@@ -148,7 +184,11 @@ def from_claims(
         if o.claim_id is None or o.claim_id not in {c["id"] for c in claims}:
             row = {"id": None, "kind": "count", "value": {"count": o.count}, "quote": "",
                    "document_id": o.document_id, "outlet": o.source}  # fmt: skip
-            groups.setdefault(("count", str(o.count), o.observed_at.date()), []).append(row)
+            key = str(o.count) + (
+                f"|{o.railcar_class}" if o.railcar_class in SINGLE_CLASSES else ""
+            )
+            row["value"]["railcar_class"] = o.railcar_class
+            groups.setdefault(("count", key, o.observed_at.date()), []).append(row)
 
     out: list[PressCheck] = []
     for (kind, key, day), members in groups.items():
@@ -156,16 +196,17 @@ def from_claims(
         number = _claim_number(value)
         imagery: str | None = None
         verdict = "not-checkable"
+        key, _, cls = key.partition("|")
         shown = key
         if kind == "count" and number is not None:
             row = _near(rows_by_day, day)
+            seen = seen_for(row, cls) if row is not None else None
             if row is None:
                 verdict = "no-imagery"
-            else:
-                verdict = _verdict(
-                    [_agrees(number, row.total)], [_agrees(number, row.total, row.sigma)]
-                )
-                imagery = _shown(row.total, row.sigma, verdict)
+            elif seen is not None:
+                n, sigma = seen
+                verdict = _verdict([_agrees(number, n)], [_agrees(number, n, sigma)])
+                imagery = _shown(n, sigma, verdict)
         elif kind == "baseline":
             base = before_rise.baseline if before_rise is not None else None
             years = value.get("window_years")
@@ -211,6 +252,7 @@ def from_claims(
                 imagery=imagery,
                 verdict=verdict,
                 status="single-source" if len(doc_ids) <= 1 else "agree",
+                railcar_class=cls,
             )
         )
     order = {k: i for i, k in enumerate(CHECKED_KINDS)}
@@ -277,10 +319,7 @@ def from_comparison(
     for group in comparison.groups:
         slots = {s.name: s for s in group.slots}
         day = _group_day(group.key, slots.get("imagery_date"), press_obs)
-        for name in SLOTS:
-            slot = slots.get(name)
-            if slot is None:
-                continue
+        for name, cls, slot in _split_counts(slots):
             values = slot.values
             row = _near(rows_by_day, day)
             imagery: str | None = None
@@ -293,14 +332,16 @@ def from_comparison(
                     for lo, hi in (v.value for v in values if isinstance(v.value, list))
                 ]
                 number = _typical(intervals)
+                seen = seen_for(row, cls) if row is not None else None
                 if row is None:
                     verdict = "no-imagery"
-                else:
+                elif seen is not None:
+                    n, sigma = seen
                     verdict = _verdict(
-                        [_within(row.total, lo, hi) for lo, hi in intervals],
-                        [_within(row.total, lo, hi, row.sigma) for lo, hi in intervals],
+                        [_within(n, lo, hi) for lo, hi in intervals],
+                        [_within(n, lo, hi, sigma) for lo, hi in intervals],
                     )
-                    imagery = _shown(row.total, row.sigma, verdict)
+                    imagery = _shown(n, sigma, verdict)
             elif name == "baseline.max":
                 maxima = [v.value for v in values if isinstance(v.value, int | float)]
                 number = float(statistics.median(maxima)) if maxima else None
@@ -343,8 +384,42 @@ def from_comparison(
                     verdict=verdict,
                     status=slot.status,
                     label=slot.label,
+                    railcar_class=cls,
                 )
             )
+    return out
+
+
+#: The class a compared count is about, as ``press.compare`` writes it: "≈175 (open)".
+_DISPLAY_CLASS = re.compile(r"\((\w+)\)\s*$")
+
+
+def _split_counts(slots: dict[str, Any]) -> list[tuple[str, str, Any]]:
+    """The slots to show, in order, with the ``count`` slot cut into one per single class.
+
+    Counts of the roll-ups (freight, total) stay together and are set against the
+    report's total; a count of one class is set against the imagery's count of it.
+    """
+    out: list[tuple[str, str, Any]] = []
+    for name in SLOTS:
+        slot = slots.get(name)
+        if slot is None:
+            continue
+        if name != "count":
+            out.append((name, "", slot))
+            continue
+        by_class: dict[str, list[Any]] = {}
+        for v in slot.values:
+            m = _DISPLAY_CLASS.search(v.display)
+            cls = m.group(1) if m and m.group(1) in SINGLE_CLASSES else ""
+            by_class.setdefault(cls, []).append(v)
+        for cls, values in by_class.items():
+            part = slot
+            if len(by_class) > 1:
+                docs = {v.document_id for v in values}
+                status = "single-source" if len(docs) == 1 else slot.status
+                part = dataclasses.replace(slot, values=tuple(values), status=status)
+            out.append((name, cls, part))
     return out
 
 

@@ -40,6 +40,7 @@ from railwatch.report.i18n import (
     format_number,
     level_name,
     method_name,
+    mix_verdict,
     slot_label,
     status_name,
     t,
@@ -53,6 +54,8 @@ FORMATS: tuple[str, ...] = ("html", "pdf", "md")
 #: The HTML/PDF table lists this many recent dates, and every elevated or unprecedented
 #: one before them; every date is in report.md and observations.csv.
 RECENT_ROWS = 8
+#: Paired dates of a site group listed in the body (the latest; report.md has them all).
+MAX_GROUP_ROWS = 12
 _NOTABLE = frozenset({"elevated", "unprecedented"})
 _SEMVER = re.compile(r"(?<![\d.])(\d+\.\d+(?:\.\d+)?)(?![\d])")
 
@@ -175,6 +178,177 @@ def _finding_fr(data: ReportData) -> str:
     return text
 
 
+_CONFIDENCE_FR = {
+    "almost certainly": "presque certainement",
+    "very likely": "très probablement",
+    "likely": "probablement",
+}
+_UNITS_FR = {"d": ("jour", "jours"), "w": ("semaine", "semaines"), "m": ("mois", "mois"),
+             "y": ("an", "ans")}  # fmt: skip
+
+
+def _span_fr(text: str) -> str:
+    from railwatch.analyze import parse_window
+
+    w = parse_window(text)
+    one, many = _UNITS_FR[w.unit]
+    return f"{w.amount} {one if w.amount == 1 else many}"
+
+
+def _classes_fr(classes: tuple[str, ...] | list[str]) -> str:
+    names = [class_name(c, "fr") for c in classes]
+    if len(names) == 1:
+        return names[0]
+    return ", ".join(names[:-1]) + " et " + names[-1]
+
+
+def _pct(x: float, lang: str) -> str:
+    return f"{100 * x:.0f} %"
+
+
+def mix_finding(data: ReportData, lang: str) -> str:
+    """The class-mix finding in ``lang``: the analysis's own words in English, rebuilt in
+    French from the same figures."""
+    m = data.mix
+    if m is None:
+        return ""
+    if lang == "en":
+        from railwatch.analyze.mix import finding_text
+
+        return finding_text(m, data.site_name)
+    site = data.site_name
+    recent, window = _span_fr(m.rules.recent), _span_fr(m.window)
+    span = f"dans les {recent} jusqu'au {format_date(m.as_of, 'fr')}"
+    before = f"les {window} précédents"
+    if m.status == "insufficient-data" or m.reference is None or m.recent is None:
+        parts = []
+        for label, p in (
+            ("la période récente", m.recent),
+            ("la période de référence", m.reference),
+        ):
+            n, cars = (p.dates, p.cars) if p else (0, 0)
+            parts.append(f"{label} compte {n} date(s) et {cars} wagons de marchandises")
+        return (
+            f"Les données ne permettent pas de dire si la composition du trafic à {site} a "
+            f"changé : {' ; '.join(parts)} (il faut {m.rules.min_dates} dates et "
+            f"{m.rules.min_cars} wagons de chaque côté)."
+        )
+    by = {c.railcar_class: c for c in m.classes}
+    if m.status == "shift":
+        bits = []
+        if m.risen:
+            bits.append(f"plus de {_classes_fr(m.risen)}")
+        if m.fallen:
+            bits.append(f"moins de {_classes_fr(m.fallen)}")
+        text = f"{' et '.join(bits).capitalize()} à {site} {span} que dans {before} : "
+        details = []
+        for cls in (*m.risen, *m.fallen):
+            c = by[cls]
+            ratio = "nouveau" if c.ratio is None else f"{format_number(c.ratio, 'fr', 2)} fois"
+            details.append(
+                f"{class_name(cls, 'fr')} {_pct(c.share_recent, 'fr')} des wagons de "
+                f"marchandises contre {_pct(c.share_ref, 'fr')} ({ratio}, "
+                f"{_CONFIDENCE_FR.get(c.confidence, c.confidence)})"
+            )
+        text += " ; ".join(details) + "."
+    elif m.status == "no-shift":
+        text = f"Pas de changement notable de la composition du trafic à {site} {span}."
+    else:
+        text = (
+            f"Aucun type de wagon n'a nettement augmenté ni diminué à {site} {span} par "
+            f"rapport à {before}, mais les données n'excluent pas un changement."
+        )
+    steady = [c.railcar_class for c in m.classes if c.verdict in ("unchanged", "minor")]
+    unsure = [c.railcar_class for c in m.classes if c.verdict == "uncertain"]
+    if m.status == "shift" and steady:
+        text += f" {_classes_fr(steady).capitalize()} : à peu près inchangés."
+    if unsure:
+        text += f" Les données ne disent pas si les {_classes_fr(unsure)} ont changé."
+    text += (
+        f" Wagons de marchandises par image : {m.recent.freight_per_date:.0f} contre "
+        f"{m.reference.freight_per_date:.0f} ({m.recent.dates} et {m.reference.dates} dates)."
+    )
+    return text
+
+
+def _mix_context(data: ReportData, lang: str, mix_png: bytes | None) -> dict[str, Any] | None:
+    m = data.mix
+    if m is None and mix_png is None:
+        return None
+    rows = []
+    for c in m.classes if m else ():
+        ratio = "—" if c.ratio is None else f"{format_number(c.ratio, lang, 2)}×"
+        if c.ratio_low is not None and c.ratio_high is not None:
+            lo, hi = format_number(c.ratio_low, lang, 2), format_number(c.ratio_high, lang, 2)
+            ratio += f" ({lo}–{hi})"
+        rows.append(
+            {
+                "cls": class_name(c.railcar_class, lang),
+                "before": _pct(c.share_ref, lang),
+                "recent": _pct(c.share_recent, lang),
+                "ratio": ratio,
+                "verdict": mix_verdict(c.verdict, lang),
+                "key": c.verdict,
+            }
+        )
+    method = ""
+    if m is not None and m.chi2 is not None:
+        method = t(
+            lang,
+            "mix_method",
+            alpha=f"{m.rules.alpha:g}".replace(".", "," if lang == "fr" else "."),
+            material=f"{100 * m.rules.material:.0f} %",
+            chi2=format_number(m.chi2, lang, 1),
+            df=m.df,
+            deff=format_number(m.design_effect or 1.0, lang, 2),
+            p=f"{m.p:.2g}".replace(".", "," if lang == "fr" else "."),
+        )
+    return {
+        "finding": mix_finding(data, lang),
+        "rows": rows,
+        "method": method,
+        "uri": _data_uri(mix_png) if mix_png else "",
+        "file": "mix.png" if mix_png else "",
+        "caption": t(lang, "mix_caption"),
+    }
+
+
+def _group_context(data: ReportData, lang: str) -> dict[str, Any] | None:
+    g = data.group
+    if g is None:
+        return None
+    sites = list(g.group.sites)
+    contributions = g.contributions()
+    shares = ", ".join(f"{s} {_pct(contributions[s]['share'], lang)}" for s in sites)
+    rows = []
+    for pair in reversed(g.pairs[-MAX_GROUP_ROWS:]):
+        parts = {p.site: p for p in pair.parts}
+        rows.append(
+            {
+                "date": format_date(pair.date, lang),
+                "parts": [
+                    f"{parts[s].freight} ({format_date(parts[s].date, lang)})" for s in sites
+                ],
+                "sum": str(pair.freight),
+                "span": str(pair.span_days),
+            }
+        )
+    return {
+        "intro": t(
+            lang,
+            "group_intro",
+            name=g.group.name,
+            sites=", ".join(sites),
+            anchor=sites[0],
+            days=g.tolerance_days,
+            unpaired=sum(len(v) for v in g.unpaired.values()),
+            shares=shares,
+        ),
+        "sites": sites,
+        "rows": rows,
+    }
+
+
 def _data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
@@ -214,7 +388,11 @@ def _model_bench(m: Any, lang: str) -> str:
 
 
 def context(
-    data: ReportData, lang: str, chart_png: bytes, chip_list: list[chips.Chip]
+    data: ReportData,
+    lang: str,
+    chart_png: bytes,
+    chip_list: list[chips.Chip],
+    mix_png: bytes | None = None,
 ) -> dict[str, Any]:
     """Everything the templates print, as plain strings and lists."""
     check_lang(lang)
@@ -418,6 +596,8 @@ def context(
             when=format_datetime(data.generated_at, lang),
             version=data.version,
         ),
+        "mix": _mix_context(data, lang, mix_png),
+        "group": _group_context(data, lang),
         "t": lambda key, **kw: t(lang, key, **kw),
     }
 
@@ -534,6 +714,8 @@ def _press_row(p: Any, lang: str) -> dict[str, Any]:
     """One row of the press cross-check, in words."""
     none = t(lang, "none")
     label = slot_label(p.kind, lang, fallback=p.label)
+    if p.railcar_class:  # a count of one class, checked against that class's count
+        label += f" — {class_name(p.railcar_class, lang)}"
     if p.day and p.kind in ("count", "characterization.unprecedented", "characterization"):
         label += f" ({format_date(p.day, lang)})"
     imagery = p.imagery
@@ -645,6 +827,8 @@ def write(
     as_of: datetime | None = None,
     railcar_class: str = "freight",
     window: str = "5y",
+    group: bool = False,
+    mix_window: str = "2y",
 ) -> ReportResult:
     """Write the assessment of ``site`` into ``out_dir``.
 
@@ -660,6 +844,8 @@ def write(
         as_of: judge as of this time; later observations are left out.
         railcar_class: the class or roll-up the judgment is about.
         window: how far back the baseline and chart reach (``5y``, ``18m``, ``all``).
+        group: ``site`` names a site group (summed per paired date, each site's part shown).
+        mix_window: reference window of the class-mix comparison (``2y``).
 
     Raises:
         NotFoundError: unknown site.
@@ -678,13 +864,22 @@ def write(
         seconds[name] = now - clock
         clock = now
 
-    data = build(store, site, as_of=as_of, railcar_class=railcar_class, window=window)
+    data = build(
+        store,
+        site,
+        as_of=as_of,
+        railcar_class=railcar_class,
+        window=window,
+        group=group,
+        mix_window=mix_window,
+    )
     lap("data")
     chart_png, chart_svg = chart.draw(data, lang)
+    mix_png = chart.draw_mix(data, lang)
     lap("chart")
     chip_list = chips.cut_all(data.chips, lang)
     lap("chips")
-    ctx = context(data, lang, chart_png, chip_list)
+    ctx = context(data, lang, chart_png, chip_list, mix_png)
 
     out_dir = Path(out_dir)
     files: dict[str, Path] = {}
@@ -692,6 +887,8 @@ def write(
         (out_dir / "chips").mkdir(parents=True, exist_ok=True)
         files["chart_png"] = _put(out_dir / "chart.png", chart_png)
         files["chart_svg"] = _put(out_dir / "chart.svg", chart_svg)
+        if mix_png:
+            files["mix_png"] = _put(out_dir / "mix.png", mix_png)
         for c in chip_list:
             if c.png:
                 files[f"chip_{c.spec.role}"] = _put(out_dir / "chips" / c.name, c.png)

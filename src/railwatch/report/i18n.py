@@ -308,6 +308,35 @@ STRINGS: dict[str, dict[str, str]] = {
             "{shown} of {n} images listed: those of the dates above and of the imagery "
             "chips; report.md lists them all."
         ),
+        "mix": "What kind of traffic: the class mix",
+        "mix_caption": (
+            "Share of each type among the freight cars counted on each clear image. Shaded: "
+            "the reference window and the recent window the mix comparison sets against it."
+        ),
+        "mix_axis": "share of freight cars",
+        "mix_reference": "reference",
+        "mix_recent": "recent",
+        "mix_col_class": "Type",
+        "mix_col_before": "Share before",
+        "mix_col_recent": "Share recent",
+        "mix_col_ratio": "Ratio (95 % interval)",
+        "mix_col_verdict": "Verdict",
+        "mix_method": (
+            "Shares compared with a test for counts that come in trains: dates are treated as "
+            "clusters, the counting error of each count is added, and the classes are tested "
+            "together (Holm, {alpha} family-wise); a share must move by at least {material} to "
+            "count as a rise or fall. Overall: chi-square {chi2} on {df} degrees of freedom "
+            "after a design effect of {deff} (p = {p})."
+        ),
+        "group": "Both sides: each site's part",
+        "group_intro": (
+            "{name} is read as one series: {sites}. Each date of {anchor} is paired with the "
+            "nearest unused date of the other site(s) no more than {days} days away (nearest "
+            "pairs first) and dated by the {anchor} date; {unpaired} date(s) found no partner "
+            "and are left out. Share of the summed freight: {shares}."
+        ),
+        "group_col_sum": "Sum",
+        "group_col_span": "Days apart",
     },
     "fr": {
         "title": "{site} : activité des {cls}",
@@ -410,6 +439,38 @@ STRINGS: dict[str, dict[str, str]] = {
             "{shown} images listées sur {n} : celles des dates ci-dessus et des extraits "
             "d'imagerie ; report.md les liste toutes."
         ),
+        "mix": "Quel trafic : la composition par type",
+        "mix_caption": (
+            "Part de chaque type parmi les wagons de marchandises comptés sur chaque image "
+            "claire. En grisé : la période de référence et la période récente que la "
+            "comparaison lui oppose."
+        ),
+        "mix_axis": "part des wagons de marchandises",
+        "mix_reference": "référence",
+        "mix_recent": "récent",
+        "mix_col_class": "Type",
+        "mix_col_before": "Part avant",
+        "mix_col_recent": "Part récente",
+        "mix_col_ratio": "Rapport (intervalle à 95 %)",
+        "mix_col_verdict": "Verdict",
+        "mix_method": (
+            "Parts comparées par un test pour des comptages qui arrivent par trains : les "
+            "dates sont traitées comme des grappes, l'erreur de comptage de chaque comptage "
+            "est ajoutée, et les types sont testés ensemble (Holm, {alpha} au total) ; une part "
+            "doit varier d'au moins {material} pour compter comme hausse ou baisse. "
+            "Ensemble : khi-deux {chi2} à {df} degrés de liberté après un effet de plan de "
+            "{deff} (p = {p})."
+        ),
+        "group": "Les deux côtés : la part de chaque site",
+        "group_intro": (
+            "{name} est lu comme une seule série : {sites}. Chaque date de {anchor} est "
+            "appariée à la date libre la plus proche de l'autre site, à {days} jours au plus "
+            "(les paires les plus proches d'abord), et datée par la date de {anchor} ; "
+            "{unpaired} date(s) sans partenaire sont laissées de côté. Part du total des "
+            "wagons de marchandises : {shares}."
+        ),
+        "group_col_sum": "Somme",
+        "group_col_span": "Jours d'écart",
     },
 }
 
@@ -499,3 +560,26 @@ def slot_label(slot: str, lang: str, fallback: str = "") -> str:
 def estimative(key: str, lang: str) -> str:
     """The ICD 203 term for ``key`` in ``lang``."""
     return ESTIMATIVE[check_lang(lang)][key]
+
+
+MIX_VERDICTS: dict[str, dict[str, str]] = {
+    "en": {
+        "rose": "rose",
+        "fell": "fell",
+        "minor": "changed little",
+        "unchanged": "unchanged",
+        "uncertain": "cannot tell",
+    },
+    "fr": {
+        "rose": "en hausse",
+        "fell": "en baisse",
+        "minor": "peu changé",
+        "unchanged": "inchangé",
+        "uncertain": "indéterminé",
+    },
+}
+
+
+def mix_verdict(verdict: str, lang: str) -> str:
+    """A class's verdict in the mix comparison, in words."""
+    return MIX_VERDICTS[check_lang(lang)].get(verdict, verdict)

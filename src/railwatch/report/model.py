@@ -9,6 +9,7 @@ shape of those stages' results, so a change there changes only this file.
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -17,12 +18,13 @@ from typing import Any
 from railwatch import __version__, analyze, railcars, service
 from railwatch.detect.runs import with_shipped
 from railwatch.errors import AnalysisError, InputError
-from railwatch.records import Event, Observation
+from railwatch.records import Event, Observation, Site
 from railwatch.report import crosscheck
 from railwatch.report.crosscheck import PressCheck
 from railwatch.store import Store, report_queries
 from railwatch.store import detections as detection_rows
 from railwatch.store import events as event_rows
+from railwatch.store import groups as group_rows
 from railwatch.store import images as image_rows
 from railwatch.store import observations as observation_rows
 from railwatch.store import sites as site_rows
@@ -67,6 +69,7 @@ class Row:
     sigma: float = 0.0  # counting uncertainty of ``total`` (cars, one sigma)
     cloud_cover: float | None = None  # percent of the counted image under cloud
     clouded: bool = False  # too cloudy to set baselines (the analysis's max_cloud)
+    class_sigmas: dict[str, float] = field(default_factory=dict)  # per class, where known
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
@@ -162,6 +165,12 @@ class ReportData:
     generated_at: datetime
     version: str = __version__
     max_cloud: float = analyze.MAX_CLOUD  # percent: clouded rows are marked against it
+    #: The class-mix comparison (recent window against the one before), when one could be made.
+    mix: analyze.MixAssessment | None = None
+    #: Freight cars by class per clear-imagery date in the window, for the mix chart.
+    mix_days: tuple[tuple[date, dict[str, int]], ...] = ()
+    #: For a group of sites: how the dates were paired and each site's part.
+    group: analyze.GroupSeries | None = None
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -193,6 +202,9 @@ def build(
     as_of: datetime | date | None = None,
     railcar_class: str = "freight",
     window: str = "5y",
+    group: bool = False,
+    mix_window: str = "2y",
+    tolerance_days: int = 3,
 ) -> ReportData:
     """Gather everything the report shows about ``site``.
 
@@ -203,21 +215,36 @@ def build(
             is left out.
         railcar_class: a class or roll-up (``freight``, ``total``) the judgment is about.
         window: the baseline window, also the span the chart shows (``5y``, ``18m``).
+        group: ``site`` names a site group: its members' counts are summed per
+            paired date (``analyze.pair_sites``) and each member's part is kept.
+        mix_window: reference window of the class-mix comparison.
+        tolerance_days: pairing tolerance for a group.
 
     Raises:
-        NotFoundError: unknown site.
+        NotFoundError: unknown site or group.
         InputError: unknown class or malformed window.
     """
     railcars.members(railcar_class)
     span = analyze.parse_window(window)
     cutoff_day = _as_date(as_of)
     with store.transaction() as session:
-        site_record = site_rows.get(session, site)
-        every = observation_rows.list_observations(session, site=site)
-        events_all = event_rows.list_events(session, site=site)
-        images_all = image_rows.list_images(session, site=site)
+        members = group_rows.get(session, site) if group else None
+        slugs = members.sites if members else (site,)
+        records = [site_rows.get(session, s) for s in slugs]
+        site_record = records[0]
+        if members is not None:
+            countries = " / ".join(dict.fromkeys(r.country for r in records if r.country))
+            site_record = Site(slug=members.slug, name=members.name, country=countries,
+                               geometry={})  # fmt: skip
+        every = [o for s in slugs for o in observation_rows.list_observations(session, site=s)]
+        events_all = list(
+            {
+                (e.id, e.title): e for s in slugs for e in event_rows.list_events(session, site=s)
+            }.values()
+        )
+        images_all = [i for s in slugs for i in image_rows.list_images(session, site=s)]
         models = with_shipped(detection_rows.list_models(session))
-        claims = report_queries.claims_for_site(session, site)
+        claims = [c for s in slugs for c in report_queries.claims_for_site(session, s)]
         doc_ids = {c["document_id"] for c in claims}
         doc_ids |= {o.document_id for o in every if o.document_id is not None}
         documents = {
@@ -232,6 +259,20 @@ def build(
         }
 
     clouds = {i.id: i.cloud_cover for i in images_all if i.id and i.cloud_cover is not None}
+    series = None
+    press_every = every
+    if members is not None:
+        # A group is judged on its summed series; the members' own counts stay for the
+        # table of each site's part, and their press claims for the cross-check.
+        series = analyze.pair_sites(
+            every,
+            members,
+            tolerance_days=tolerance_days,
+            until=cutoff_day,
+            cloud_cover=clouds,
+            model_sigmas=service.sigmas_of_models(models),
+        )
+        every = series.observations()
     try:
         assessment = analyze.assess(
             every,
@@ -247,8 +288,9 @@ def build(
     as_of_day = cutoff_day or (assessment.latest.date if assessment else _today())
     start = span.start(as_of_day)
     by_id = {o.id: o for o in every}
+    pair_counts = {p.date: _pair_counts(p) for p in series.pairs} if series else {}
     rows = [
-        _row(r, by_id, railcar_class)
+        _row(r, by_id, railcar_class, pair_counts.get(r.date))
         for r in (assessment.rows if assessment else ())
         if start <= r.date <= as_of_day
     ]
@@ -309,13 +351,14 @@ def build(
     # against the baseline of the onset date (or of the peak, when there is no rise).
     before_rise = next((r for r in rows if onset and r.day == onset.date), peak)
     press_obs = [
-        o for o in every
+        o for o in press_every
         if o.method == "press" and o.observed_at.date() <= as_of_day
     ]  # fmt: skip
-    press = crosscheck.from_comparison(store, site, rows, before_rise, tarped, press_obs)
+    press = crosscheck.from_comparison(store, slugs[0], rows, before_rise, tarped, press_obs)
     if press is None:  # the press stage could not compare: show the claims one by one
         press = crosscheck.from_claims(claims, press_obs, rows, before_rise, documents)
     rules = assessment.rules if assessment else analyze.Rules()
+    mix, mix_days = _mix(every, site_record.slug, as_of_day, start, mix_window, clouds, rules)
 
     return ReportData(
         site_slug=site_record.slug,
@@ -344,7 +387,42 @@ def build(
         rules=_rules_text(rules, span.text, assessment.lookback if assessment else "30d"),
         generated_at=datetime.now(UTC).replace(microsecond=0),
         max_cloud=rules.max_cloud,
+        mix=mix,
+        mix_days=mix_days,
+        group=series,
     )
+
+
+def _mix(
+    every: list[Observation],
+    slug: str,
+    as_of: date,
+    start: date,
+    window: str,
+    clouds: dict[int, float],
+    rules: analyze.Rules,
+) -> tuple[analyze.MixAssessment | None, tuple[tuple[date, dict[str, int]], ...]]:
+    """The class-mix comparison and the per-date mix to chart (none without split counts)."""
+    options: dict[str, Any] = dict(
+        cloud_cover=clouds, max_cloud=rules.max_cloud, sigmas=rules.sigmas
+    )
+    days = tuple((d, c) for d, c in analyze.day_mix(every, until=as_of, **options) if d >= start)
+    if not days:
+        return None, ()
+    try:
+        mix = analyze.assess_mix(every, site=slug, as_of=as_of, window=window, **options)
+    except AnalysisError:
+        return None, days
+    return mix, days
+
+
+def _pair_counts(pair: analyze.Pair) -> dict[str, int]:
+    """A group date's counts by class: the members' counts summed."""
+    out: dict[str, int] = {}
+    for part in pair.parts:
+        for cls, n in part.counts.items():
+            out[cls] = out.get(cls, 0) + n
+    return out
 
 
 def _today() -> date:
@@ -359,15 +437,25 @@ def _as_date(value: datetime | date | None) -> date | None:
     return value.astimezone(UTC).date()
 
 
-def _row(r: Any, by_id: dict[int | None, Observation], railcar_class: str) -> Row:
+def _row(
+    r: Any,
+    by_id: dict[int | None, Observation],
+    railcar_class: str,
+    summed: dict[str, int] | None = None,
+) -> Row:
     """One of the analysis's date rows, with the per-class counts it was built from."""
     used = next((c for c in r.candidates if c.used), None)
     obs = [by_id[i] for i in (used.observation_ids if used else ()) if i in by_id]
     counts: dict[str, int] = {}
+    class_sigmas: dict[str, float] = {}
     for o in obs:
         counts[o.railcar_class] = counts.get(o.railcar_class, 0) + o.count
+        if o.count_sigma is not None:
+            class_sigmas[o.railcar_class] = math.hypot(
+                class_sigmas.get(o.railcar_class, 0.0), o.count_sigma
+            )
     if not counts:
-        counts = {railcar_class: r.value}
+        counts = dict(summed) if summed else {railcar_class: r.value}
     b = r.baseline
     base = (
         Baseline(
@@ -405,6 +493,7 @@ def _row(r: Any, by_id: dict[int | None, Observation], railcar_class: str) -> Ro
         sigma=r.sigma,
         cloud_cover=used.cloud_cover if used else None,
         clouded=r.basis == "clouded",
+        class_sigmas=class_sigmas,
     )
 
 

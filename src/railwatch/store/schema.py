@@ -213,3 +213,27 @@ class EventRow(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     source: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SiteGroupRow(Base):
+    """A named set of sites analysed as one (a border crossing, a port and its yard)."""
+
+    __tablename__ = "site_groups"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SiteGroupMemberRow(Base):
+    """One site of a group; ``position`` keeps the order given (the first is the anchor)."""
+
+    __tablename__ = "site_group_members"
+    __table_args__ = (UniqueConstraint("group_id", "site_id", name="group_site"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("site_groups.id", ondelete="CASCADE"), index=True
+    )
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
