@@ -171,3 +171,7 @@ def press_compare(
             status = f"[{colour[s.status]}]{s.status}[/]" + (f"\n{s.note}" if s.note else "")
             table.add_row(s.label, status, says)
         out.print(table)
+        if g.unplaced:
+            out.print("[bold]counts that made no observation[/]")
+            for u in g.unplaced:
+                out.print(f"  {u['source']}: {u['reason']}: {u['display']} — “{u['quote'][:90]}”")

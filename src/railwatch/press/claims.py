@@ -13,10 +13,10 @@ import contextlib
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 
-from railwatch.press import gazetteer, lexicon
+from railwatch.press import counts, gazetteer, lexicon
 from railwatch.press.gazetteer import Mention
 from railwatch.press.lexicon import rx, words
 from railwatch.press.numbers import Number, find_numbers, word_value
@@ -223,6 +223,10 @@ def extract_claims(
     )
     numbers = find_numbers(text, lang)
     claims: list[Claim] = []
+    places = {m.key for m in mentions if m.kind in {"site", "region"}}
+    single_site = next(iter(places)) if len(places) == 1 else None
+    pending: list[tuple[int, tuple[int, int], tuple[int, int]]] = []  # count claims to place
+    dated: list[tuple[Claim, str]] = []  # every date claim and the role it was given
 
     def add(kind: str, value: dict, start: int, end: int, *, hedge: str = "", site=None) -> None:
         claims.append(Claim(kind, value, text[start:end], start, end, hedge=hedge, site=site))
@@ -246,7 +250,6 @@ def extract_claims(
         else:
             add("source", {"name": m.key, "alias": m.text, "mentions": seen[key]}, m.start, m.end)
 
-    noun_rx = {lang: lexicon.RAILCAR_NOUN.get(lang)}
     for s, e in _sentences(text):
         sent_numbers = [n for n in numbers if s <= n.start and n.end <= e]
         # Windows looking back: "au cours des cinq dernières années", "in the past five years".
@@ -264,52 +267,44 @@ def extract_claims(
             if near:
                 ws = near.start() if near.start() < n.start else n.start
                 windows.append((n, ws, m.end()))
-        window_numbers = {id(w[0]) for w in windows}
 
-        # Counts and maxima.
-        noun_frag = noun_rx[lang]
-        for n in sent_numbers:
-            if id(n) in window_numbers or n.value < 1 or 1900 <= n.value <= 2100:
-                continue
-            noun_m = None
-            if noun_frag:
-                # The noun right after the number, else after one adjective ("73 nouveaux wagons").
-                noun_m = rx(rf"[\s\u00a0]*({noun_frag})(?![\w])").match(text, n.end, e) or rx(
-                    rf"[\s\u00a0]*(?:[^\W\d_]{{2,15}})[\s\u00a0]+({noun_frag})(?![\w])"
-                ).match(text, n.end, e)
-                if noun_m is None and lang == "ko":
-                    noun_m = rx(rf"\s*({noun_frag})").match(text, n.end, e)
-            kind, qstart, qtext = _qualifier(text, s, n, lang)
-            if noun_m is None and not (kind == "at_most" and windows):
-                continue
-            site_m = _nearest(mentions, n.start, {"site"}, s, e) or _nearest(
-                mentions, n.start, {"region"}, s, e
-            )
-            site = site_m.key if site_m else primary_site
-            end = noun_m.end(1) if noun_m else n.end
-            noun = noun_m[1] if noun_m else ""
-            if kind == "at_most" and windows:
-                w = windows[0]
+        # Counts and maxima: each number its railcars, its role, its clause and its site.
+        sent_counts = counts.find(text, lang, s, e, sent_numbers, windows)
+        used_windows: set[tuple[int, int]] = set()
+        for c in sent_counts:
+            site_m = counts.site_of(c, sent_counts, mentions, s, e)
+            site = site_m.key if site_m else None
+            common = {
+                "noun": c.noun,
+                "qualifier": c.qualifier,
+                "qualifier_text": c.qualifier_text,
+                "role": c.role,
+                "role_cue": c.cue,
+            }
+            a, b = c.start, c.end
+            if c.window_span:
+                used_windows.add(c.window_span)
+                a, b = min(a, c.window_span[0]), max(b, c.window_span[1])
+            if c.role in {"prior_max", "baseline"}:
                 value = {
-                    "max": n.value,
-                    "window_years": w[0].value,
-                    "qualifier": "at_most",
-                    "qualifier_text": qtext,
-                    "noun": noun,
-                    "relation": "max",
+                    "max": c.value if c.role == "prior_max" else None,
+                    "level": c.value if c.role == "baseline" else None,
+                    "window_years": c.window_years,
+                    "relation": "max" if c.role == "prior_max" else "prior_level",
+                    **common,
                 }
-                add("baseline", value, min(qstart, w[1]), max(end, w[2]), site=site)
-                windows = []
+                add("baseline", value, a, b, site=site or single_site)
                 continue
             value = {
-                "count": n.value,
-                "noun": noun,
-                "railcar_class": _railcar_class(noun) if noun else "total",
-                "qualifier": kind,
-                "qualifier_text": qtext,
-                "number_text": n.text,
+                "count": c.value,
+                "railcar_class": c.railcar_class,
+                "number_text": c.number.text,
+                **common,
+                "site_basis": "sentence" if site_m else ("report" if single_site else None),
             }
-            add("count", value, qstart, end, site=site)
+            add("count", value, c.start, c.end, site=site or single_site)
+            pending.append((len(claims) - 1, c.clause, (s, e)))
+        windows = [w for w in windows if (w[1], w[2]) not in used_windows]
         for w in windows:
             comp = _find(words(lexicon.COMPARATIVE, lang), text, s, e)
             if comp:
@@ -330,6 +325,7 @@ def extract_claims(
         summit = _find(words(lexicon.SUMMIT, lang), text, s, e)
         trips = _find(words(lexicon.TRIP, lang), text, s, e)
         leaders = _find(rx(rf"(?<![\w])(?:{lexicon.LEADERS})"), text, s, e)
+        observed = words(lexicon.OBSERVED, lang)
         has_source = any(
             m.kind in {"source", "think_tank"} and s <= m.start < e for m in mentions
         ) or bool(rx(r"rapport|report|verslag|Bericht|доклад|보고서").search(text, s, e))
@@ -342,16 +338,32 @@ def extract_claims(
                 "relative": d.relative,
                 "expression": d.text,
             }
-            d_img = _distance(imagery, d.start, d.end)
-            d_say = _distance(speech, d.start, d.end) if has_source else 10**9
-            if d_say <= 40 and d_say < d_img and d.precision == "day":
+            if d.relative:
+                value["resolution"] = _resolution(d, base, precision)
+            role = _date_role(text, lang, d, s, e)
+            if role is None:
+                d_img = _distance(imagery, d.start, d.end)
+                d_say = _distance(speech, d.start, d.end) if has_source else 10**9
+                if d_say <= 40 and d_say < d_img:
+                    role = "report"
+                elif imagery and d_img <= 80:
+                    role = "imagery"
+                elif summit or (trips and leaders):
+                    role = "event"
+                elif _find(observed, text, s, e) and any(c[2] == (s, e) for c in pending):
+                    role = "imagery"
+            if role == "report" and d.precision == "day":
                 add("report_date", value, d.start, d.end)
-            elif imagery and d_img <= 80 and d.precision == "day":
-                add("imagery_date", value, d.start, d.end, site=primary_site)
-            elif summit or (trips and leaders):
+            elif role == "imagery" and d.precision == "day":
+                add("imagery_date", value, d.start, d.end, site=single_site)
+            elif role == "event" and (summit or trips or leaders):
                 add("event", dict(value, event="summit", attribute="when"), d.start, d.end)
             elif d.precision == "week" and rx(_TRAFFIC).search(text, s, e):
-                add("activity_period", value, d.start, d.end, site=primary_site)
+                add("activity_period", value, d.start, d.end, site=single_site)
+            else:
+                dated.append((Claim("event", value, d.text, d.start, d.end), "other"))
+                continue
+            dated.append((claims[-1], role or "other"))
 
         # Unprecedented.
         for m in _find(words(lexicon.UNPRECEDENTED, lang), text, s, e):
@@ -418,12 +430,28 @@ def extract_claims(
                 site=primary_site,
             )
 
-        # Summit duration: "sommet d'une semaine", "voyage de six jours", "six-day trip".
-        if summit or (trips and leaders):
-            anchors = summit + (trips if leaders or summit else [])
+        # Summit duration ("sommet d'une semaine", "six-day trip") or a delay measured
+        # from it ("starting five days after the summit"): the words after decide.
+        if summit or trips or leaders:
+            anchors = summit + trips
             for dm in _durations(text, lang, s, e):
+                lag = _lag(text, lang, dm, e)
                 near = _distance(anchors, dm[1], dm[2])
-                if near > 40:
+                if lag is not None:
+                    add(
+                        "event",
+                        {
+                            "event": "summit",
+                            "attribute": "lag_days",
+                            "days": dm[0],
+                            "direction": lag[1],
+                            "expression": text[dm[1] : lag[0]],
+                        },
+                        dm[1],
+                        lag[0],
+                    )
+                    continue
+                if near > 40 or not (summit or leaders):
                     continue
                 anchor = min(anchors, key=lambda m: max(m.start() - dm[2], dm[1] - m.end(), 0))
                 a, b = min(anchor.start(), dm[1]), max(anchor.end(), dm[2])
@@ -438,6 +466,7 @@ def extract_claims(
                     a,
                     b,
                 )
+    _place(claims, pending, dated, text)
     claims.sort(key=lambda c: (c.start, c.end))
     return claims
 
@@ -448,6 +477,10 @@ def _durations(text: str, lang: str, s: int, e: int) -> list[tuple[int, int, int
     week = words(lexicon.WEEK_WORDS, lang)
     for m in _find(week, text, s, e):
         out.append((7, m.start(), m.end()))
+    if lang == "ko":
+        for word, days in lexicon.KO_DAY_WORDS.items():
+            for m in re.finditer(word, text[s:e]):
+                out.append((days, s + m.start(), s + m.end()))
     unit = lexicon.DAY_UNITS.get(lang)
     if unit:
         for m in rx(rf"(?<![\w])(\d{{1,2}}|[^\W\d_]+?)(?:{unit})").finditer(text, s, e):
@@ -460,3 +493,107 @@ def _durations(text: str, lang: str, s: int, e: int) -> list[tuple[int, int, int
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def _lag(text: str, lang: str, dm: tuple[int, int, int], e: int) -> tuple[int, str] | None:
+    """(end of the phrase, "after"/"before") when a duration is a delay from an event."""
+    after = lexicon.LAG_AFTER.get(lang)
+    if not after:
+        return None
+    gap = r"\s*(?:지\s*)?" if lang == "ko" else r"[\s,]*"
+    m = rx(rf"{gap}({after})(?![\w])").match(text, dm[2], e)
+    if m is None:
+        return None
+    word = m[1].lower()
+    before_words = {"before", "earlier", "prior to", "avant", "plus tôt", "auparavant", "voor"}
+    before_words |= {"eerder", "vor", "früher", "до", "раньше", "전", "antes"}
+    return m.end(), "before" if word in before_words else "after"
+
+
+def _date_role(text: str, lang: str, d: _Date, s: int, e: int) -> str | None:
+    """What a date is the date of, from the nearest cue word in its own clause.
+
+    "captured on 5 October", "the visit on 6 October", "said on Friday": the words right
+    before a date (in Korean also right after it, "10월 5일 촬영된") name its event, so a
+    sentence with two dates gives each its own. None when no cue stands close by.
+    """
+    cs, ce = next(((a, b) for a, b in counts.clauses(text, s, e) if a <= d.start < b), (s, e))
+    best: tuple[int, str] | None = None
+    for role, table in lexicon.DATE_CUES.items():
+        pattern = words(table, lang)
+        if pattern is None:
+            continue
+        for m in pattern.finditer(text, max(cs, d.start - 40), d.start):
+            gap = d.start - m.end()
+            if rx(r"[,.;]\s").search(text, m.end(), d.start) and role != "report":
+                continue  # a cue across a comma speaks of another phrase
+            if best is None or gap < best[0]:
+                best = (gap, role)
+        right = 30 if lang == "ko" else 16
+        for m in pattern.finditer(text, d.end, min(ce, d.end + right)):
+            gap = m.start() - d.end + 5  # a cue before the date is read first
+            if rx(r"[,.;]").search(text, d.end, m.start()):
+                continue
+            if best is None or gap < best[0]:
+                best = (gap, role)
+    return best[1] if best else None
+
+
+def _resolution(d: _Date, base: date | None, precision: str) -> str:
+    """How a relative date was resolved, in words, so a reader can check it."""
+    if base is None:
+        return f"{d.text!r}: unresolved, the publication date is unknown"
+    if d.value is None:
+        return f"{d.text!r}: unresolved, the publication date is known only to the {precision}"
+    span = f"{d.value.isoformat()}..{d.until.isoformat()}" if d.until else d.value.isoformat()
+    return f"{d.text!r} → {span}, counted back from publication on {base.isoformat()}"
+
+
+def _place(
+    claims: list[Claim],
+    pending: list[tuple[int, tuple[int, int], tuple[int, int]]],
+    dated: list[tuple[Claim, str]],
+    text: str,
+) -> None:
+    """Give each count the date of its own clause, or the report's one imagery date.
+
+    A count is ``placed`` (it may become an observation) only with a current or
+    breakdown role, a site and a resolved day. A clause that names a date of another
+    kind ("in 2019", "on the day of the visit") keeps its count undated rather than
+    borrowing the report's imagery date.
+    """
+    imagery = [(c, r) for c, r in dated if r == "imagery"]
+    days = {c.value["date"] for c, _ in imagery if c.value.get("resolved")}
+    report_day = next(iter(days)) if len(days) == 1 else None
+    for idx, clause, sentence in pending:
+        c = claims[idx]
+        v = dict(c.value)
+        date_value, basis = None, None
+        own = [x for x, _ in imagery if clause[0] <= x.start < clause[1]]
+        own = own or [x for x, _ in imagery if sentence[0] <= x.start < sentence[1]]
+        other = [x for x, r in dated if r != "imagery" and clause[0] <= x.start < clause[1]] or [
+            m for m in counts.YEAR.finditer(text, clause[0], clause[1])
+        ]
+        if own:
+            near = min(own, key=lambda x: abs(x.start - c.start))
+            date_value, basis = near.value.get("date"), "clause"
+        elif not other and report_day:
+            date_value, basis = report_day, "report"
+        v["date"], v["date_basis"] = date_value, basis
+        if v["role"] not in {"current", "breakdown"}:
+            v["placement"] = "role unclear" if v["role"] == "unclear" else "not a count"
+        elif c.site is None:
+            v["placement"] = "site unclear"
+        elif date_value is None:
+            v["placement"] = "not dated"
+        else:
+            v["placement"] = "placed"
+        claims[idx] = replace(c, value=v)
+
+
+def place(claim: Claim, site: str) -> Claim:
+    """The count with ``site`` given from outside (``--site``), placed if it now can be."""
+    v = dict(claim.value)
+    if v.get("placement") == "site unclear":
+        v["placement"] = "placed" if v.get("date") else "not dated"
+    return replace(claim, site=site, value=v)
