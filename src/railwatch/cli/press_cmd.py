@@ -175,3 +175,45 @@ def press_compare(
             out.print("[bold]counts that made no observation[/]")
             for u in g.unplaced:
                 out.print(f"  {u['source']}: {u['reason']}: {u['display']} — “{u['quote'][:90]}”")
+
+
+@press_app.command("evaluate")
+def press_evaluate(
+    data: Annotated[
+        Path, typer.Option("--data", help="Directory of reports with their gold.jsonl.")
+    ],
+    split: Annotated[
+        str | None, typer.Option("--split", help="Only this split (tune, heldout).")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Slot precision and recall over gold reports, and every wrong observation."""
+    from railwatch.press import evaluation
+    from railwatch.sites import builtin
+
+    result = evaluation.evaluate(data, builtin(), split=split)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    for name, langs in result.scores.items():
+        columns = ["all", *sorted(k for k in langs if k != "all")]
+        n = sum(1 for r in result.reports if r.split == name)
+        table = Table("slot", *columns, title=f"split {name}: {n} reports (precision/recall)")
+        for slot in evaluation.SLOTS:
+            table.add_row(slot, *(_pr(langs[c].get(slot)) for c in columns))
+        out.print(table)
+    wrong = result.wrong_observations
+    out.print(f"wrong observations: {len(wrong)}")
+    for w in wrong:
+        out.print(
+            f"  {w['split']} {w['file']}: {w['count']} {w['railcar_class']} at {w['site']} "
+            f"on {w['date']} — “{w['quote']}”"
+        )
+    say(f"{len(result.reports)} reports in {result.seconds:.2f} s")
+
+
+def _pr(score) -> str:
+    if score is None:
+        return "—"
+    p, r = score.precision, score.recall
+    return f"{'—' if p is None else f'{p:.2f}'}/{'—' if r is None else f'{r:.2f}'}"

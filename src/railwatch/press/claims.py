@@ -27,6 +27,9 @@ _SENTENCE_END = re.compile(
     r"(?<=[.!?…])[»”\"']?\s+(?=[«“\"'(\[]?\s?[A-ZÀ-ÝА-Я0-9가-힣])|\n\s*\n|\n(?=\S)"
 )
 _ORDINAL_DOT = re.compile(r"(?<![\w.])\d{1,2}\.$")
+_MONTH_NEXT = re.compile(
+    "(?:" + "|".join(m for ms in lexicon.MONTHS.values() for m in ms) + ")", re.IGNORECASE
+)
 _TRAFFIC = (
     r"trafic|traffic|verkeer|Verkehr|движени\w*|activit\w+|wagons?|cars|railcars|goederenwagons"
     r"|Güterwagen|вагон\w*|화차|운행|marchandises|fret|cargo|freight|goederen|lading|Fracht|груз\w*"
@@ -50,7 +53,9 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     spans = []
     pos = 0
     for m in _SENTENCE_END.finditer(text):
-        if _ORDINAL_DOT.search(text, max(0, m.start() - 4), m.start()):
+        if _ORDINAL_DOT.search(text, max(0, m.start() - 4), m.start()) and _MONTH_NEXT.match(
+            text, m.end()
+        ):
             continue  # "vom 5. Oktober": a German ordinal, not the end of a sentence
         spans.append((pos, m.start()))
         pos = m.end()
@@ -91,14 +96,22 @@ def _dates(text: str, lang: str, s: int, e: int, base: date | None, precision: s
             found.append(
                 _Date(m.start(), m.end(), m[0], date(int(m[1]), int(m[2]), int(m[3])), "day", False)
             )
+    for m in _NUMERIC_DATE.finditer(text, s, e):
+        if lang != "en" and not any(d.start <= m.start() < d.end for d in found):
+            value = _numeric_date(m[0], lang)
+            if value is not None:
+                found.append(_Date(m.start(), m.end(), m[0], value, "day", False))
     if lang == "ko":
         for m in rx(r"(?:(\d{4})년\s*)?(\d{1,2})월\s*(\d{1,2})일").finditer(text, s, e):
             found.append(_explicit(m, int(m[1]) if m[1] else None, int(m[2]), int(m[3]), base))
     months = lexicon.MONTHS.get(lang)
     if months:
         alt = "|".join(f"({name})" for name in months)
-        month_rx = rf"(?:{alt})[^\W\d]*\.?"
-        day_first = rx(rf"(?<![\w])(\d{{1,2}})(?:er|\.|st|nd|rd|th)?\s+{month_rx}(?:\s+(\d{{4}}))?")
+        month_rx = rf"(?:{alt})(?:[^\W\d]+|\.)?"
+        day_first = rx(
+            rf"(?<![\w])(\d{{1,2}})(?:er|\.|st|nd|rd|th)?\s+(?:de\s+)?{month_rx}"
+            rf"(?:,?\s+(?:de\s+|del\s+)?(\d{{4}}))?"
+        )
         for m in day_first.finditer(text, s, e):
             idx = next(i for i in range(12) if m.group(i + 2))
             found.append(_explicit(m, int(m[14]) if m[14] else None, idx + 1, int(m[1]), base))
@@ -141,6 +154,28 @@ def _dates(text: str, lang: str, s: int, e: int, base: date | None, precision: s
                     )
             found.append(_Date(m.start(), m.end(), m[0], value, p, True, until))
     return sorted(found, key=lambda d: d.start)
+
+
+_NUMERIC_DATE = re.compile(r"(?<![\d.,/])\d{1,2}[./]\d{1,2}[./](?:19|20)\d\d(?![\d.,/]?\d)")
+
+
+def _numeric_date(expression: str, lang: str) -> date | None:
+    """A day written in figures the local way (05.10.2023, 5/10/2023), day first.
+
+    dateparser reads it as a naive calendar date: no time zone can move it a day.
+    English is left out, since "10/5/2023" is October 5 in the US and 10 May elsewhere.
+    """
+    import dateparser
+
+    parsed = dateparser.parse(
+        expression,
+        languages=[lang] if lang in _DATEPARSER_LANGS else None,
+        settings={"DATE_ORDER": "DMY", "RETURN_AS_TIMEZONE_AWARE": False, "STRICT_PARSING": True},
+    )
+    return parsed.date() if parsed else None
+
+
+_DATEPARSER_LANGS = {"fr", "nl", "de", "ru", "ko", "es"}
 
 
 def _explicit(m: re.Match, year: int | None, month: int, day: int, base: date | None) -> _Date:
@@ -500,8 +535,10 @@ def _lag(text: str, lang: str, dm: tuple[int, int, int], e: int) -> tuple[int, s
     after = lexicon.LAG_AFTER.get(lang)
     if not after:
         return None
-    gap = r"\s*(?:지\s*)?" if lang == "ko" else r"[\s,]*"
-    m = rx(rf"{gap}({after})(?![\w])").match(text, dm[2], e)
+    if lang == "ko":  # particles follow without a space: "닷새 뒤부터"
+        m = rx(rf"\s*(?:지\s*)?({after})").match(text, dm[2], e)
+    else:
+        m = rx(rf"[\s,]*({after})(?![\w])").match(text, dm[2], e)
     if m is None:
         return None
     word = m[1].lower()

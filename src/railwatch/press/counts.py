@@ -146,7 +146,10 @@ def _noun_before_total(text: str, cs: int, n: Number, lang: str) -> re.Match | N
     if noun is None or not total or lang == "ko":
         return None
     approx = lexicon.QUALIFIERS["approx"].get(lang, "")
-    tail = rf"({noun.pattern})[\s,(—–-]*(?:{total})[\s:]*(?:(?:{approx})\s*)?(?:(?:de|of)\s*)?$"
+    tail = (
+        rf"({noun.pattern})(?:[\s,]+[^\W\d_]+){{0,4}}?[\s,(—–-]*(?:{total})[\s:]*(?:d['’]|de\s+)?(?:(?:{approx})\s*)?"
+        r"(?:(?:de|of)\s*)?$"
+    )
     return rx(tail).search(text, max(cs, n.start - 70), n.start)
 
 
@@ -172,6 +175,8 @@ def find(
         if id(n) in window_ids or n.value < 1 or (1900 <= n.value <= 2100 and not n.approximate):
             continue
         cs, ce = _clause_of(cls, n.start)
+        if rx(r"^[\s\u00a0]+\d").match(text[n.end : n.end + 4]):
+            continue  # "unos 41": a word that reads as one before the number itself
         if rx(r"^\s*(?:%|per ?cent|pour ?cent|procent|Prozent|процент|퍼센트|por ciento)").match(
             text[n.end : n.end + 12]
         ):
@@ -242,7 +247,7 @@ def _role(
     klass = railcar_class(noun, lang) if noun else "total"
     start, end = min(r["start"], qual[1]), r["end"]
     after = text[end:ce]
-    m_max = rx(rf"^(?:[\s,]+[^\W\d_]+){{0,3}}?\s*(?:{lexicon.MAX_AFTER.get(lang, 'x^')})(?![\w])")
+    m_max = rx(rf"^(?:[\s,]+[^\W\d_]+){{0,5}}?\s*(?:{lexicon.MAX_AFTER.get(lang, 'x^')})(?![\w])")
     max_after = m_max.match(after) if lang in lexicon.MAX_AFTER else None
     if max_after is not None and kind in {"exact", "approx"}:
         kind, qtext = "at_most", max_after[0].strip(" ,")

@@ -516,7 +516,7 @@ KO_COUNTERS = r"량|칸|대"
 # "freight cars, totalling approximately 73": a count named after its noun.
 TOTAL_AFTER = {
     "en": r"totall?ing|numbering|in total|a total of|totals?|amounting to",
-    "fr": r"au nombre de|au total|soit|pour un total de|totalisant",
+    "fr": r"au nombre|au total|soit|pour un total|totalisant",
     "nl": r"in totaal|samen|ten getale van|totaal",
     "de": r"insgesamt|zusammen|in Summe",
     "ru": r"всего|в общей сложности|общим числом",

@@ -49,7 +49,9 @@ def parse_published(value: str | date | datetime | None) -> tuple[datetime | Non
     if value is None:
         return None, ""
     if isinstance(value, datetime):
-        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC), "day"
+        # The calendar date where it was published: converting 01:00 in Seoul to UTC
+        # would date a Friday report on Thursday and move every "yesterday" in it.
+        return datetime(value.year, value.month, value.day, tzinfo=UTC), "day"
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC), "day"
     raw = value.strip()
@@ -199,6 +201,24 @@ def prepare(
     )
 
 
+def placed_counts(claims: Sequence[Claim]) -> list[Claim]:
+    """The counts that become observations: one per site, class and day, the most precise.
+
+    Only a count whose role (current or per-class), site and day are all established
+    is placed; "about 73" gives way to "73" for the same site, class and day.
+    """
+    best: dict[tuple[str, str, str], Claim] = {}
+    for c in claims:
+        if c.kind != "count" or c.value.get("placement") != "placed" or not c.site:
+            continue
+        key = (c.site, c.value.get("railcar_class", "total"), c.value["date"])
+        old = best.get(key)
+        rank = _PRECISION_RANK.get(c.value.get("qualifier", "exact"), 9)
+        if old is None or rank < _PRECISION_RANK.get(old.value.get("qualifier", "exact"), 9):
+            best[key] = c
+    return list(best.values())
+
+
 def _observations(doc: Document, claims: Sequence[Claim]) -> tuple[list[Observation], list[str]]:
     """Press observations from the placed counts of a stored document, and why others are not.
 
@@ -206,7 +226,6 @@ def _observations(doc: Document, claims: Sequence[Claim]) -> tuple[list[Observat
     becomes an observation: a wrong observation moves the analysis, a missing one does not.
     """
     counts = [c for c in claims if c.kind == "count"]
-    placed = [c for c in counts if c.value.get("placement") == "placed" and c.site]
     notes = []
     held = Counter(
         c.value.get("placement", "not placed")
@@ -216,21 +235,14 @@ def _observations(doc: Document, claims: Sequence[Claim]) -> tuple[list[Observat
     if held:
         listed = ", ".join(f"{n} {_WHY.get(why, why)}" for why, n in sorted(held.items()))
         notes.append(f"no observation from {sum(held.values())} count(s): {listed}")
-    best: dict[tuple[str, str, str], Claim] = {}
-    for c in placed:
-        key = (c.site or "", c.value.get("railcar_class", "total"), c.value["date"])
-        old = best.get(key)
-        rank = _PRECISION_RANK.get(c.value.get("qualifier", "exact"), 9)
-        if old is None or rank < _PRECISION_RANK.get(old.value.get("qualifier", "exact"), 9):
-            best[key] = c
     out = []
-    for (site, cls, day_text), c in best.items():
-        day = date.fromisoformat(day_text)
+    for c in placed_counts(claims):
+        day = date.fromisoformat(c.value["date"])
         out.append(
             Observation(
-                site=site,
+                site=c.site or "",
                 observed_at=datetime(day.year, day.month, day.day, tzinfo=UTC),
-                railcar_class=cls,
+                railcar_class=c.value.get("railcar_class", "total"),
                 count=int(c.value["count"]),
                 method="press",
                 source=doc.outlet or Path(doc.path).name,
