@@ -334,6 +334,7 @@ def extract_claims(
                 "count": c.value,
                 "railcar_class": c.railcar_class,
                 "number_text": c.number.text,
+                **({"range": [c.low, c.value]} if c.low is not None else {}),
                 **common,
                 "site_basis": "sentence" if site_m else ("report" if single_site else None),
             }
@@ -617,7 +618,9 @@ def _place(
         elif not other and report_day:
             date_value, basis = report_day, "report"
         v["date"], v["date_basis"] = date_value, basis
-        if v["role"] not in {"current", "breakdown"}:
+        if v.get("range"):
+            v["placement"] = "a range"
+        elif v["role"] not in {"current", "breakdown"}:
             v["placement"] = "role unclear" if v["role"] == "unclear" else "not a count"
         elif c.site is None:
             v["placement"] = "site unclear"

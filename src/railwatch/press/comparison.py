@@ -178,7 +178,7 @@ def compare_group(key: str, documents: Sequence[Document]) -> EventGroup:
         for doc in documents
         for c in doc.claims
         if c.kind == "count"
-        and c.value.get("placement") in {"not dated", "role unclear", "site unclear"}
+        and c.value.get("placement") in {"not dated", "role unclear", "site unclear", "a range"}
     ]
     out = []
     for slot, per_doc in slots.items():

@@ -31,6 +31,10 @@ from railwatch.press.gazetteer import Mention
 from railwatch.press.lexicon import rx
 from railwatch.press.numbers import Number
 
+_RANGE = re.compile(
+    r"\s*(?:and|to|or|à|et|ou|tot|en|of|bis|und|oder|до|или|и|y|a|o|~|-|–|—)\s*|[-–~]",
+    re.IGNORECASE,
+)
 _NEVER = r"never|jamais|nooit|nie|niemals|никогда|한 번도|nunca|jamás"
 _COMPARED = {
     "en": r"up from|down from|from|compared (?:with|to)|against|versus|vs\.?",
@@ -69,6 +73,7 @@ class Count:
     clause: tuple[int, int]
     window_years: int | None = None
     window_span: tuple[int, int] | None = None
+    low: int | None = None  # the lower end of a range ("between 60 and 70")
 
 
 @lru_cache(maxsize=16)
@@ -169,9 +174,17 @@ def find(
     cls = clauses(text, s, e)
     window_ids = {id(w[0]) for w in windows}
     raw: list[dict] = []
+    # "between 60 and 70 wagons", "60 à 70 wagons", "от 60 до 70": one count, a range.
+    lows: dict[int, Number] = {}
+    for a, b in zip(numbers, numbers[1:], strict=False):
+        if _RANGE.fullmatch(text[a.end : b.start]) and a.value < b.value:
+            lows[id(b)] = a
+    low_ids = {id(v) for v in lows.values()}
     noun_rx = noun_pattern(lang)
     sentence_has_noun = bool(noun_rx and noun_rx.search(text, s, e))
     for n in numbers:
+        if id(n) in low_ids:
+            continue
         if id(n) in window_ids or n.value < 1 or (1900 <= n.value <= 2100 and not n.approximate):
             continue
         cs, ce = _clause_of(cls, n.start)
@@ -205,10 +218,23 @@ def find(
                 qual_before[0] == "at_most" or m_after or (lang == "ko" and qual_before[2])
             ):
                 continue
+        low = lows.get(id(n))
+        if low is not None:
+            qual_before = _qualifier_before(text, cs, low.start, lang)
+            qual_before = ("range", qual_before[1], text[qual_before[1] : n.start].strip())
         start = qual_before[1]
         if ko_noun is not None:
             start = min(start, ko_noun.start(1))
-        raw.append({"n": n, "start": start, "end": end, "noun": noun, "qual": qual_before})
+        raw.append(
+            {
+                "n": n,
+                "start": start,
+                "end": end,
+                "noun": noun,
+                "qual": qual_before,
+                "low": low.value if low else None,
+            }
+        )
     # "one passenger car" counts in a list of counts.
     one = _ONE.get(lang)
     if raw and one and noun_rx is not None:
@@ -241,6 +267,8 @@ def _role(
     cs, ce = clause
     qual = r.get("qual") or _qualifier_before(text, cs, n.start, lang)
     kind, qtext = qual[0], qual[2]
+    if r.get("low") is not None:
+        kind = "range"
     if n.approximate and kind == "exact":
         kind, qtext = "approx", n.text
     noun = r["noun"]
@@ -323,6 +351,7 @@ def _role(
         clause=clause,
         window_years=window[0].value if window else None,
         window_span=(window[1], window[2]) if window else None,
+        low=r.get("low"),
     )
 
 

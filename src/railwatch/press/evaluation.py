@@ -149,7 +149,7 @@ def gold_slots(entry: dict[str, Any]) -> dict[str, set]:
     return {
         "language": {entry["lang"]},
         "sites": set(entry.get("sites", [])),
-        "counts": {(c["site"], c["class"], c["role"], c["count"]) for c in counts},
+        "counts": {(c["site"], c["class"], c["role"], _value(c["count"])) for c in counts},
         "observations": {
             (c["site"], c["class"], c["count"], c["date"])
             for c in counts
@@ -176,7 +176,8 @@ def predicted_slots(language: str, sites: Iterable[str], claims: list[Claim]) ->
     for c in claims:
         v = c.value
         if c.kind == "count" and v.get("role") in {"current", "breakdown"}:
-            out["counts"].add((c.site, v["railcar_class"], v["role"], v["count"]))
+            value = v["count"] if not v.get("range") else _value(v["range"])
+            out["counts"].add((c.site, v["railcar_class"], v["role"], value))
         elif c.kind == "imagery_date" and v.get("resolved"):
             out["imagery_date"].add(v["date"])
         elif c.kind == "baseline":
@@ -199,6 +200,10 @@ def predicted_slots(language: str, sites: Iterable[str], claims: list[Claim]) ->
         for c in placed_counts(claims)
     }
     return out
+
+
+def _value(count: int | list[int]) -> int | str:
+    return f"{count[0]}-{count[1]}" if isinstance(count, list) else count
 
 
 def evaluate(data: Path, sites: list[Site], *, split: str | None = None) -> Evaluation:

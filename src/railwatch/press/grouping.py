@@ -86,6 +86,9 @@ def count_interval(value: dict[str, Any]) -> tuple[float, float]:
         return (n, float("inf"))
     if q == "at_most":
         return (0.0, n)
+    if q == "range" and value.get("range"):
+        low, high = value["range"]
+        return (float(low), float(high))
     return (n, n)
 
 
