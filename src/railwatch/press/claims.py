@@ -34,7 +34,7 @@ _TRAFFIC = (
     r"trafic|traffic|verkeer|Verkehr|движени\w*|activit\w+|wagons?|cars|railcars|goederenwagons"
     r"|Güterwagen|вагон\w*|화차|운행|marchandises|fret|cargo|freight|goederen|lading|Fracht|груз\w*"
     r"|contenu|contents|inhoud|Inhalt|expéditions?|shipments?|zendingen|chargement|cargaison"
-    r"|convois?|lading|loads?|Ladung"
+    r"|convois?|lading|loads?|Ladung|carga|cargamento|vagones|mercancías"
 )
 
 
@@ -285,8 +285,16 @@ def extract_claims(
         else:
             add("source", {"name": m.key, "alias": m.text, "mentions": seen[key]}, m.start, m.end)
 
+    previous_railcars = False
     for s, e in _sentences(text):
-        sent_numbers = [n for n in numbers if s <= n.start and n.end <= e]
+        sent_dates = _dates(text, lang, s, e, base, precision)
+        sent_numbers = [  # "the 5 in 5 October" and "24.01.2024" are parts of a date
+            n
+            for n in numbers
+            if s <= n.start
+            and n.end <= e
+            and not any(d.start <= n.start < d.end for d in sent_dates)
+        ]
         # Windows looking back: "au cours des cinq dernières années", "in the past five years".
         windows: list[tuple[Number, int, int]] = []
         for n in sent_numbers:
@@ -297,14 +305,18 @@ def extract_claims(
             look = words(lexicon.LOOKBACK, lang)
             near = look is not None and (
                 look.search(text, max(s, n.start - 30), n.start)
-                or look.search(text, n.end, m.end())
+                or look.search(text, n.end, min(e, m.end() + 16))
             )
             if near:
                 ws = near.start() if near.start() < n.start else n.start
                 windows.append((n, ws, m.end()))
 
         # Counts and maxima: each number its railcars, its role, its clause and its site.
-        sent_counts = counts.find(text, lang, s, e, sent_numbers, windows)
+        sent_counts = counts.find(
+            text, lang, s, e, sent_numbers, windows, after_railcars=previous_railcars
+        )
+        nouns = counts.noun_pattern(lang)
+        previous_railcars = bool(nouns and nouns.search(text, s, e))
         used_windows: set[tuple[int, int]] = set()
         for c in sent_counts:
             site_m = counts.site_of(c, sent_counts, mentions, s, e)
@@ -365,7 +377,7 @@ def extract_claims(
         has_source = any(
             m.kind in {"source", "think_tank"} and s <= m.start < e for m in mentions
         ) or bool(rx(r"rapport|report|verslag|Bericht|доклад|보고서").search(text, s, e))
-        for d in _dates(text, lang, s, e, base, precision):
+        for d in sent_dates:
             value = {
                 "date": d.value.isoformat() if d.value else None,
                 "until": d.until.isoformat() if d.until else None,
@@ -447,6 +459,11 @@ def extract_claims(
         # Caveats: uncertainty and concealment (tarps) limit what imagery shows.
         unsure = _find(words(lexicon.UNCERTAIN, lang), text, s, e)
         hidden = _find(words(lexicon.CONCEALMENT, lang), text, s, e)
+        nouns = counts.noun_pattern(lang)
+        railcar_words = list(nouns.finditer(text, s, e)) if nouns else []
+        hidden = [  # "covered wagons" name a class of railcar, not a cover
+            h for h in hidden if not any(w.start() <= h.start() < w.end() for w in railcar_words)
+        ]
         if hidden and not (rx(_TRAFFIC).search(text, s, e) or unsure):
             hidden = []  # "covers" alone is too common a word
         if unsure or hidden:
@@ -471,6 +488,8 @@ def extract_claims(
         if summit or trips or leaders:
             anchors = summit + trips
             for dm in _durations(text, lang, s, e):
+                if _ago(text, lang, dm, s, e):
+                    continue  # "a week ago": when, not how long
                 lag = _lag(text, lang, dm, e)
                 near = _distance(anchors, dm[1], dm[2])
                 if lag is not None:
@@ -531,6 +550,13 @@ def now_utc() -> datetime:
     return datetime.now(UTC)
 
 
+def _ago(text: str, lang: str, dm: tuple[int, int, int], s: int, e: int) -> bool:
+    before, after = lexicon.AGO_BEFORE.get(lang), lexicon.AGO_AFTER.get(lang)
+    if before and rx(rf"(?<![\w])(?:{before})\s*$").search(text, max(s, dm[1] - 12), dm[1]):
+        return True
+    return bool(after and rx(rf"\s*(?:{after})(?![\w])").match(text, dm[2], e))
+
+
 def _lag(text: str, lang: str, dm: tuple[int, int, int], e: int) -> tuple[int, str] | None:
     """(end of the phrase, "after"/"before") when a duration is a delay from an event."""
     after = lexicon.LAG_AFTER.get(lang)
@@ -569,7 +595,9 @@ def _date_role(text: str, lang: str, d: _Date, s: int, e: int) -> str | None:
                 best = (gap, role)
         right = 30 if lang == "ko" else 16
         for m in pattern.finditer(text, d.end, min(ce, d.end + right)):
-            gap = m.start() - d.end + 5  # a cue before the date is read first
+            # A cue before the date is read first, except in Korean, where the verb
+            # that governs a date follows it ("어제 찍힌": taken yesterday).
+            gap = m.start() - d.end + (-5 if lang == "ko" else 5)
             if rx(r"[,.;]").search(text, d.end, m.start()):
                 continue
             if best is None or gap < best[0]:

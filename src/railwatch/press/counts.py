@@ -169,8 +169,14 @@ def find(
     e: int,
     numbers: list[Number],
     windows: list[tuple[Number, int, int]],
+    *,
+    after_railcars: bool = False,
 ) -> list[Count]:
-    """The railcar counts of sentence ``text[s:e]``, each with its role."""
+    """The railcar counts of sentence ``text[s:e]``, each with its role.
+
+    ``after_railcars`` says the sentence before named railcars, so a number that ends
+    a clause with nothing after it ("… there were about fifty.") counts them.
+    """
     cls = clauses(text, s, e)
     window_ids = {id(w[0]) for w in windows}
     raw: list[dict] = []
@@ -214,8 +220,14 @@ def find(
             # A bare number: only with a maximum in a sentence about railcars ("at most 20").
             after_max = lexicon.MAX_AFTER.get(lang)
             m_after = after_max and rx(rf"^\s*(?:{after_max})(?![\w])").match(text[n.end : ce])
-            if not (sentence_has_noun or windows) or not (
-                qual_before[0] == "at_most" or m_after or (lang == "ko" and qual_before[2])
+            elliptic = (
+                (after_railcars or sentence_has_noun)
+                and rx(r"^\s*(?:[.;!?]|$)").match(text[n.end : ce + 1])
+                and (qual_before[0] != "exact" or _observed(text, lang, cs, ce))
+            )
+            if not elliptic and (
+                not (sentence_has_noun or windows)
+                or not (qual_before[0] == "at_most" or m_after or (lang == "ko" and qual_before[2]))
             ):
                 continue
         low = lows.get(id(n))
@@ -246,12 +258,45 @@ def find(
             n1 = Number(1, m.start(1), m.end(1), m[1])
             raw.append({"n": n1, "start": m.start(), "end": m.end(), "noun": m[2]})
     raw.sort(key=lambda r: r["start"])
-    return [_role(text, lang, cls, r, raw, windows) for r in raw]
+    others = [n for n in numbers if id(n) not in window_ids]
+    return [_role(text, lang, cls, r, raw, windows, others) for r in raw]
 
 
-def _owner(cue_a: int, cue_b: int, raw: list[dict], clause: tuple[int, int]) -> dict | None:
-    inside = [r for r in raw if clause[0] <= r["n"].start < clause[1]]
-    return min(inside, key=lambda r: max(r["start"] - cue_b, cue_a - r["end"], 0), default=None)
+def _observed(text: str, lang: str, s: int, e: int) -> bool:
+    frag = lexicon.OBSERVED.get(lang)
+    if not frag:
+        return False
+    pattern = rx(frag) if lang == "ko" else rx(rf"(?<![\w])(?:{frag})(?![\w])")
+    return pattern.search(text, s, e) is not None
+
+
+def _owner(
+    cue_a: int, cue_b: int, raw: list[dict], clause: tuple[int, int], numbers: list[Number]
+) -> dict | None:
+    """The count a floating cue belongs to: the nearest number of its clause, if a count.
+
+    Every number competes, counted or not, so "about 70 cars …, on average 12" gives
+    "on average" to 12 (no railcar count) rather than to 70.
+    """
+    spans = {id(r["n"]): r for r in raw}
+    inside = [  # "un" in "un maximum de vingt" is part of a count's words, not a rival
+        n
+        for n in numbers
+        if clause[0] <= n.start < clause[1]
+        and (id(n) in spans or not any(r["start"] <= n.start < r["end"] for r in raw))
+        and (id(n) in spans or n.value > 1 or n.text.isdigit())  # "à un moment": an article
+    ]
+    for r in raw:
+        if id(r["n"]) not in {id(n) for n in inside} and clause[0] <= r["n"].start < clause[1]:
+            inside.append(r["n"])
+
+    def gap(n: Number) -> int:
+        r = spans.get(id(n))
+        a, b = (r["start"], r["end"]) if r else (n.start, n.end)
+        return max(a - cue_b, cue_a - b, 0)
+
+    nearest = min(inside, key=gap, default=None)
+    return spans.get(id(nearest)) if nearest is not None else None
 
 
 def _role(
@@ -261,6 +306,7 @@ def _role(
     r: dict,
     raw: list[dict],
     windows: list[tuple[Number, int, int]],
+    numbers: list[Number],
 ) -> Count:
     n: Number = r["n"]
     clause = _clause_of(cls, n.start)
@@ -288,14 +334,14 @@ def _role(
         for m in pattern.finditer(text, cs, ce):
             if start <= m.start() < end:
                 continue
-            if _owner(m.start(), m.end(), raw, clause) is r:
+            if _owner(m.start(), m.end(), raw, clause, numbers) is r:
                 return m
         return None
 
-    def adjacent_before(frag: str | None, span: int = 40) -> re.Match | None:
+    def adjacent_before(frag: str | None, span: int = 40, gap: str = "") -> re.Match | None:
         if not frag:
             return None
-        return rx(rf"(?<![\w])(?:{frag})\s*$").search(text, max(cs, start - span), start)
+        return rx(rf"(?<![\w])(?:{frag}){gap}\s*$").search(text, max(cs, start - span), start)
 
     def adjacent_after(frag: str | None, span: int = 30, pre: str = r"[\s,]*") -> re.Match | None:
         if not frag:
@@ -306,7 +352,8 @@ def _role(
         ).match(text[n.end : min(ce, n.end + span)])
 
     window = next(
-        (w for w in windows if cs <= w[1] < ce and _owner(w[1], w[2], raw, clause) is r), None
+        (w for w in windows if cs <= w[1] < ce and _owner(w[1], w[2], raw, clause, numbers) is r),
+        None,
     )
     role, cue = "", ""
     if m := adjacent_after(lexicon.CHANGE_AFTER.get(lang), 30, r"\s*") or adjacent_before(
@@ -314,11 +361,12 @@ def _role(
     ):
         role, cue = "change", m[0]
     elif m := adjacent_after(lexicon.UNRELATED.get(lang), 25) or adjacent_before(
-        lexicon.UNRELATED.get(lang), 25
+        lexicon.UNRELATED.get(lang), 40, r"(?:\s+[^\W\d_]{1,5}){0,2}"
     ):
         role, cue = "unrelated", m[0]
     elif m := owned(lexicon.TYPICAL):
-        role, cue = "baseline", m[0]
+        # "usually at most ten" is a peak of the ordinary; "usually ten" a level.
+        role, cue = ("prior_max" if kind == "at_most" else "baseline"), m[0]
     else:
         past = owned(lexicon.PAST)
         compared = adjacent_before(_COMPARED.get(lang) or None, 60)

@@ -76,11 +76,11 @@ YEARS_AFTER = {
 LOOKBACK = {
     "fr": r"dernières|précédentes|au cours des|depuis|ces",
     "en": r"past|last|previous|prior|preceding",
-    "nl": r"afgelopen|voorbije|laatste|vorige",
-    "de": r"letzten|vergangenen|vorigen",
-    "ru": r"последние|прошедшие",
+    "nl": r"afgelopen|voorbije|laatste|vorige|voorgaande",
+    "de": r"letzten|vergangenen|vorigen|vorangegangenen|zurückliegenden",
+    "ru": r"последние|прошедшие|предыдущие|прошлые",
     "ko": r"지난|최근",
-    "es": r"últimos|pasados",
+    "es": r"últimos|pasados|anteriores|previos",
 }
 COMPARATIVE = {
     "fr": r"plus importante?s?|plus élevée?s?|bien plus|supérieure?s?|sans précédent|record"
@@ -561,12 +561,15 @@ TYPICAL = {
 CHANGE_BEFORE = {
     "en": r"(?:an? )?(?:increase|rise|jump|drop|fall|decrease|surge|gain) of|up by|down by"
     r"|(?:increased|rose|grew|fell|dropped|jumped) by",
-    "fr": r"(?:une )?(?:augmentation|hausse|baisse|progression|diminution) de|de plus de",
-    "nl": r"(?:een )?(?:stijging|toename|afname|daling|groei) (?:van|met)|gestegen met|gedaald met",
-    "de": r"(?:ein(?:e|en)? )?(?:Anstieg|Zunahme|Rückgang|Plus|Minus) (?:um|von)|um",
+    "fr": r"(?:une )?(?:augmentation|hausse|baisse|progression|diminution) de|de plus de"
+    r"|(?:augmenté|diminué|progressé|baissé|grimpé|reculé|crû) de",
+    "nl": r"(?:een )?(?:stijging|toename|afname|daling|groei) (?:van|met)|gestegen met|gedaald met"
+    r"|toegenomen met|afgenomen met",
+    "de": r"(?:ein(?:e|en)? )?(?:Anstieg|Zunahme|Rückgang|Plus|Minus) (?:um|von)|um"
+    r"|(?:gestiegen|gesunken|zugenommen|abgenommen) um",
     "ru": r"(?:рост|увеличение|снижение|прирост) на|на",
     "ko": r"증가|감소",
-    "es": r"(?:un )?(?:aumento|incremento|descenso|alza) de",
+    "es": r"(?:un )?(?:aumento|incremento|descenso|alza) de|(?:aumentó|creció|subió|bajó) en",
 }
 CHANGE_AFTER = {
     "en": r"(?:more|fewer|additional|extra|times)\b(?! than)|new arrivals",
@@ -585,7 +588,8 @@ UNRELATED = {
     r"|pour cent|%|voies",
     "nl": r"capaciteit|plaats voor|per dag|dagelijks|per week|kilometers?|km|procent|%|sporen",
     "de": r"Kapazität|Platz für|pro Tag|täglich|pro Woche|Kilometer|km|Prozent|%|Gleise",
-    "ru": r"вместим\w*|пропускн\w*|в сутки|в день|ежедневно|километр\w*|км|процент\w*|%|пут\w+",
+    "ru": r"вместим\w*|пропускн\w*|способн\w* принять|может принять|вмеща\w*|рассчитан\w* на"
+    r"|в сутки|в день|ежедневно|километр\w*|км|процент\w*|%|пут\w+",
     "ko": r"수용|하루|매일|킬로미터|km|퍼센트|%|선로",
     "es": r"capacidad|cabida|al día|por día|diarios|kilómetros?|km|por ciento|%|vías",
 }
@@ -676,3 +680,6 @@ OBSERVED = {
     "ko": r"포착|관측|확인|서 있|있었",
     "es": r"vistos?|observados?|contados?|visibles|había|estaban|registrados?",
 }
+# "a week ago", "il y a une semaine": a time before publication, neither a length nor a lag.
+AGO_BEFORE = {"fr": r"il y a", "de": r"vor", "es": r"hace"}
+AGO_AFTER = {"en": r"ago", "nl": r"geleden", "ru": r"назад", "ko": r"전에|전"}
