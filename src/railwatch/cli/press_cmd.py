@@ -185,13 +185,25 @@ def press_evaluate(
     split: Annotated[
         str | None, typer.Option("--split", help="Only this split (tune, heldout).")
     ] = None,
+    db: DbOption = DEFAULT_DB_VALUE,
     as_json: JsonOption = False,
 ) -> None:
-    """Slot precision and recall over gold reports, and every wrong observation."""
+    """Slot precision and recall over gold reports, and every wrong observation.
+
+    Places resolve through the store's site catalogue, or the built-in one when the
+    store is missing or holds no sites; nothing is written.
+    """
+    from railwatch import service
+    from railwatch.errors import RailwatchError
     from railwatch.press import evaluation
     from railwatch.sites import builtin
 
-    result = evaluation.evaluate(data, builtin(), split=split)
+    try:
+        with store_at(db) as store:
+            sites = service.list_sites(store)
+    except RailwatchError:
+        sites = []
+    result = evaluation.evaluate(data, sites or builtin(), split=split)
     if as_json:
         emit_json(result.to_dict())
         return
@@ -201,7 +213,7 @@ def press_evaluate(
         table = Table("slot", *columns, title=f"split {name}: {n} reports (precision/recall)")
         for slot in evaluation.SLOTS:
             table.add_row(slot, *(_pr(langs[c].get(slot)) for c in columns))
-        out.print(table)
+        out.print(table, width=max(out.width, 16 + 12 * len(columns)))
     wrong = result.wrong_observations
     out.print(f"wrong observations: {len(wrong)}")
     for w in wrong:
