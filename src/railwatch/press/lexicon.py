@@ -391,7 +391,7 @@ RELATIVE = {
 }
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=8192)  # every table × language × context: a few thousand patterns
 def rx(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
     return re.compile(pattern, flags)
 
