@@ -78,3 +78,14 @@ def test_a_count_off_by_less_than_its_own_error_is_within_counting_error():
     plain = {c.value: c for c in crosscheck.from_claims(claims, obs, rows, rows[-1], DOCS)}
     assert plain["≤ 20 (5 y)"].verdict == "differ" and plain["≤ 20 (5 y)"].imagery == "24"
     assert plain["82"].verdict == "differ"
+
+
+def test_a_change_or_a_capacity_is_not_checked_as_a_count():
+    claims = [
+        _claim(1, "count", {"count": 25, "role": "change"}),
+        _claim(2, "count", {"count": 300, "role": "unrelated"}),
+        _claim(3, "count", {"count": 73, "role": "current"}),
+    ]
+    checks = crosscheck.from_claims(claims, [_press_obs(3, date(2023, 10, 5), 73)], ROWS,
+                                    ROWS[-1], DOCS)  # fmt: skip
+    assert [c.value for c in checks] == ["73"]
