@@ -84,3 +84,69 @@ def test_missing_file_and_unknown_site_and_id(pcli, tmp_path):
     r = pcli("press", "add", _samples()["en_wire.txt"]["path"], "--published", "soon", ok=False)
     assert r.exit_code == 2 and "soon" in r.stderr
     assert pcli.json("press", "list")["documents"] == []
+
+
+def _gold_dir(tmp_path, reports):
+    lines = []
+    for name, body, gold in reports:
+        (tmp_path / name).write_text(body, encoding="utf-8")
+        lines.append(json.dumps({"file": name, **gold}, ensure_ascii=False))
+    (tmp_path / "gold.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return tmp_path
+
+
+def test_evaluate_scores_slots_and_lists_wrong_observations(cli, tmp_path):
+    right = {
+        "split": "heldout",
+        "lang": "en",
+        "published": "2023-10-08",
+        "sites": ["tumangang"],
+        "counts": [
+            {
+                "site": "tumangang",
+                "class": "freight",
+                "role": "current",
+                "count": 73,
+                "date": "2023-10-05",
+            }
+        ],
+        "imagery_date": ["2023-10-05"],
+        "sources": ["38 North"],
+    }
+    # The second gold says 20 was a prior peak: the extractor reads it as seen now, so
+    # its observation is wrong, as a reader would judge it.
+    wrong = dict(right, split="tune", counts=[], imagery_date=["2023-10-05"], prior_max=[20])
+    data = _gold_dir(
+        tmp_path,
+        [
+            (
+                "a.txt",
+                "Images taken on 5 October show 73 freight cars at Tumangang, 38 North said.",
+                right,
+            ),
+            (
+                "b.txt",
+                "Images taken on 5 October show 20 freight cars at Tumangang, 38 North said.",
+                wrong,
+            ),
+        ],
+    )
+    result = cli.json("press", "evaluate", "--data", str(data))
+    held = result["scores"]["heldout"]["en"]
+    assert held["counts"]["precision"] == 1.0 and held["counts"]["recall"] == 1.0
+    assert held["observations"]["tp"] == 1 and held["sources"]["tp"] == 1
+    tune = result["scores"]["tune"]["all"]
+    assert tune["observations"]["fp"] == 1 and tune["prior_max"]["fn"] == 1
+    assert [(w["file"], w["count"], w["quote"]) for w in result["wrong_observations"]] == [
+        ("b.txt", 20, "20 freight cars")
+    ]
+    text = cli("press", "evaluate", "--data", str(data), "--split", "heldout").stdout
+    assert "split heldout" in text and "wrong observations: 0" in text
+
+
+def test_evaluate_bad_gold_exits_2(cli, tmp_path):
+    r = cli("press", "evaluate", "--data", str(tmp_path), ok=False)
+    assert r.exit_code == 2 and "gold.jsonl" in r.stderr
+    (tmp_path / "gold.jsonl").write_text('{"file": "gone.txt", "split": "tune", "lang": "en"}\n')
+    r = cli("press", "evaluate", "--data", str(tmp_path), ok=False)
+    assert r.exit_code == 2 and "gone.txt" in r.stderr

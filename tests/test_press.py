@@ -250,6 +250,8 @@ def test_ingest_groups_compares_and_observes(store, seeds_dir):
     assert slots["count"].status == "agree"
     assert slots["event.summit.duration_days"].status == "conflict"
     assert {v.value for v in slots["event.summit.duration_days"].values} == {6, 7}
+    # "le mois dernier" with no publication date against "ce mois-ci" in October 2023.
+    assert slots["event.summit.when"].status == "undetermined"
     assert slots["baseline.max"].status == "single-source"
     assert slots["imagery_date"].status == "single-source"
     assert slots["imagery_date"].values[0].quote == "5 octobre 2023"

@@ -107,3 +107,14 @@ def test_a_class_count_is_checked_against_that_class_not_the_total():
     flat = [Row(day=day, counts={"freight": 300}, total=300, method="analyst", level="normal")]
     only = crosscheck.from_claims(claims[:1], obs[:1], flat, flat[0], DOCS)
     assert only[0].verdict == "not-checkable" and only[0].imagery is None
+
+
+def test_a_change_or_a_capacity_is_not_checked_as_a_count():
+    claims = [
+        _claim(1, "count", {"count": 25, "role": "change"}),
+        _claim(2, "count", {"count": 300, "role": "unrelated"}),
+        _claim(3, "count", {"count": 73, "role": "current"}),
+    ]
+    checks = crosscheck.from_claims(claims, [_press_obs(3, date(2023, 10, 5), 73)], ROWS,
+                                    ROWS[-1], DOCS)  # fmt: skip
+    assert [c.value for c in checks] == ["73"]

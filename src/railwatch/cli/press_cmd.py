@@ -171,3 +171,61 @@ def press_compare(
             status = f"[{colour[s.status]}]{s.status}[/]" + (f"\n{s.note}" if s.note else "")
             table.add_row(s.label, status, says)
         out.print(table)
+        if g.unplaced:
+            out.print("[bold]counts that made no observation[/]")
+            for u in g.unplaced:
+                out.print(f"  {u['source']}: {u['reason']}: {u['display']} — “{u['quote'][:90]}”")
+
+
+@press_app.command("evaluate")
+def press_evaluate(
+    data: Annotated[
+        Path, typer.Option("--data", help="Directory of reports with their gold.jsonl.")
+    ],
+    split: Annotated[
+        str | None, typer.Option("--split", help="Only this split (tune, heldout).")
+    ] = None,
+    db: DbOption = DEFAULT_DB_VALUE,
+    as_json: JsonOption = False,
+) -> None:
+    """Slot precision and recall over gold reports, and every wrong observation.
+
+    Places resolve through the store's site catalogue, or the built-in one when the
+    store is missing or holds no sites; nothing is written.
+    """
+    from railwatch import service
+    from railwatch.errors import RailwatchError
+    from railwatch.press import evaluation
+    from railwatch.sites import builtin
+
+    try:
+        with store_at(db) as store:
+            sites = service.list_sites(store)
+    except RailwatchError:
+        sites = []
+    result = evaluation.evaluate(data, sites or builtin(), split=split)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    for name, langs in result.scores.items():
+        columns = ["all", *sorted(k for k in langs if k != "all")]
+        n = sum(1 for r in result.reports if r.split == name)
+        table = Table("slot", *columns, title=f"split {name}: {n} reports (precision/recall)")
+        for slot in evaluation.SLOTS:
+            table.add_row(slot, *(_pr(langs[c].get(slot)) for c in columns))
+        out.print(table, width=max(out.width, 16 + 12 * len(columns)))
+    wrong = result.wrong_observations
+    out.print(f"wrong observations: {len(wrong)}")
+    for w in wrong:
+        out.print(
+            f"  {w['split']} {w['file']}: {w['count']} {w['railcar_class']} at {w['site']} "
+            f"on {w['date']} — “{w['quote']}”"
+        )
+    say(f"{len(result.reports)} reports in {result.seconds:.2f} s")
+
+
+def _pr(score) -> str:
+    if score is None:
+        return "—"
+    p, r = score.precision, score.recall
+    return f"{'—' if p is None else f'{p:.2f}'}/{'—' if r is None else f'{r:.2f}'}"

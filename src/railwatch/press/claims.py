@@ -13,10 +13,12 @@ import contextlib
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
+from typing import Any
 
-from railwatch.press import gazetteer, lexicon
+from railwatch.press import counts, gazetteer, lexicon
 from railwatch.press.gazetteer import Mention
 from railwatch.press.lexicon import rx, words
 from railwatch.press.numbers import Number, find_numbers, word_value
@@ -27,11 +29,14 @@ _SENTENCE_END = re.compile(
     r"(?<=[.!?…])[»”\"']?\s+(?=[«“\"'(\[]?\s?[A-ZÀ-ÝА-Я0-9가-힣])|\n\s*\n|\n(?=\S)"
 )
 _ORDINAL_DOT = re.compile(r"(?<![\w.])\d{1,2}\.$")
+_MONTH_NEXT = re.compile(
+    "(?:" + "|".join(m for ms in lexicon.MONTHS.values() for m in ms) + ")", re.IGNORECASE
+)
 _TRAFFIC = (
     r"trafic|traffic|verkeer|Verkehr|движени\w*|activit\w+|wagons?|cars|railcars|goederenwagons"
     r"|Güterwagen|вагон\w*|화차|운행|marchandises|fret|cargo|freight|goederen|lading|Fracht|груз\w*"
     r"|contenu|contents|inhoud|Inhalt|expéditions?|shipments?|zendingen|chargement|cargaison"
-    r"|convois?|lading|loads?|Ladung"
+    r"|convois?|lading|loads?|Ladung|carga|cargamento|vagones|mercancías"
 )
 
 
@@ -50,7 +55,9 @@ def _sentences(text: str) -> list[tuple[int, int]]:
     spans = []
     pos = 0
     for m in _SENTENCE_END.finditer(text):
-        if _ORDINAL_DOT.search(text, max(0, m.start() - 4), m.start()):
+        if _ORDINAL_DOT.search(text, max(0, m.start() - 4), m.start()) and _MONTH_NEXT.match(
+            text, m.end()
+        ):
             continue  # "vom 5. Oktober": a German ordinal, not the end of a sentence
         spans.append((pos, m.start()))
         pos = m.end()
@@ -91,14 +98,22 @@ def _dates(text: str, lang: str, s: int, e: int, base: date | None, precision: s
             found.append(
                 _Date(m.start(), m.end(), m[0], date(int(m[1]), int(m[2]), int(m[3])), "day", False)
             )
+    for m in _NUMERIC_DATE.finditer(text, s, e):
+        if lang != "en" and not any(d.start <= m.start() < d.end for d in found):
+            value = _numeric_date(m[0], lang)
+            if value is not None:
+                found.append(_Date(m.start(), m.end(), m[0], value, "day", False))
     if lang == "ko":
         for m in rx(r"(?:(\d{4})년\s*)?(\d{1,2})월\s*(\d{1,2})일").finditer(text, s, e):
             found.append(_explicit(m, int(m[1]) if m[1] else None, int(m[2]), int(m[3]), base))
     months = lexicon.MONTHS.get(lang)
     if months:
         alt = "|".join(f"({name})" for name in months)
-        month_rx = rf"(?:{alt})[^\W\d]*\.?"
-        day_first = rx(rf"(?<![\w])(\d{{1,2}})(?:er|\.|st|nd|rd|th)?\s+{month_rx}(?:\s+(\d{{4}}))?")
+        month_rx = rf"(?:{alt})(?:[^\W\d]+|\.)?"
+        day_first = rx(
+            rf"(?<![\w])(\d{{1,2}})(?:er|\.|st|nd|rd|th)?\s+(?:de\s+)?{month_rx}"
+            rf"(?:,?\s+(?:de\s+|del\s+)?(\d{{4}}))?"
+        )
         for m in day_first.finditer(text, s, e):
             idx = next(i for i in range(12) if m.group(i + 2))
             found.append(_explicit(m, int(m[14]) if m[14] else None, idx + 1, int(m[1]), base))
@@ -141,6 +156,33 @@ def _dates(text: str, lang: str, s: int, e: int, base: date | None, precision: s
                     )
             found.append(_Date(m.start(), m.end(), m[0], value, p, True, until))
     return sorted(found, key=lambda d: d.start)
+
+
+_NUMERIC_DATE = re.compile(r"(?<![\d.,/])\d{1,2}[./]\d{1,2}[./](?:19|20)\d\d(?![\d.,/]?\d)")
+
+
+def _numeric_date(expression: str, lang: str) -> date | None:
+    """A day written in figures the local way (05.10.2023, 5/10/2023), day first.
+
+    dateparser reads it as a naive calendar date: no time zone can move it a day.
+    English is left out, since "10/5/2023" is October 5 in the US and 10 May elsewhere.
+    """
+    parsed = _date_parser(lang if lang in _DATEPARSER_LANGS else "").get_date_data(expression)
+    return parsed.date_obj.date() if parsed and parsed.date_obj else None
+
+
+@lru_cache(maxsize=16)
+def _date_parser(lang: str) -> Any:
+    # One parser per language: building one loads its locales, which costs 0.1 s.
+    from dateparser.date import DateDataParser
+
+    return DateDataParser(
+        languages=[lang] if lang else None,
+        settings={"DATE_ORDER": "DMY", "RETURN_AS_TIMEZONE_AWARE": False, "STRICT_PARSING": True},
+    )
+
+
+_DATEPARSER_LANGS = {"fr", "nl", "de", "ru", "ko", "es"}
 
 
 def _explicit(m: re.Match, year: int | None, month: int, day: int, base: date | None) -> _Date:
@@ -223,6 +265,10 @@ def extract_claims(
     )
     numbers = find_numbers(text, lang)
     claims: list[Claim] = []
+    places = {m.key for m in mentions if m.kind in {"site", "region"}}
+    single_site = next(iter(places)) if len(places) == 1 else None
+    pending: list[tuple[int, tuple[int, int], tuple[int, int]]] = []  # count claims to place
+    dated: list[tuple[Claim, str]] = []  # every date claim and the role it was given
 
     def add(kind: str, value: dict, start: int, end: int, *, hedge: str = "", site=None) -> None:
         claims.append(Claim(kind, value, text[start:end], start, end, hedge=hedge, site=site))
@@ -246,9 +292,16 @@ def extract_claims(
         else:
             add("source", {"name": m.key, "alias": m.text, "mentions": seen[key]}, m.start, m.end)
 
-    noun_rx = {lang: lexicon.RAILCAR_NOUN.get(lang)}
+    previous_railcars = False
     for s, e in _sentences(text):
-        sent_numbers = [n for n in numbers if s <= n.start and n.end <= e]
+        sent_dates = _dates(text, lang, s, e, base, precision)
+        sent_numbers = [  # "the 5 in 5 October" and "24.01.2024" are parts of a date
+            n
+            for n in numbers
+            if s <= n.start
+            and n.end <= e
+            and not any(d.start <= n.start < d.end for d in sent_dates)
+        ]
         # Windows looking back: "au cours des cinq dernières années", "in the past five years".
         windows: list[tuple[Number, int, int]] = []
         for n in sent_numbers:
@@ -259,57 +312,54 @@ def extract_claims(
             look = words(lexicon.LOOKBACK, lang)
             near = look is not None and (
                 look.search(text, max(s, n.start - 30), n.start)
-                or look.search(text, n.end, m.end())
+                or look.search(text, n.end, min(e, m.end() + 16))
             )
             if near:
                 ws = near.start() if near.start() < n.start else n.start
                 windows.append((n, ws, m.end()))
-        window_numbers = {id(w[0]) for w in windows}
 
-        # Counts and maxima.
-        noun_frag = noun_rx[lang]
-        for n in sent_numbers:
-            if id(n) in window_numbers or n.value < 1 or 1900 <= n.value <= 2100:
-                continue
-            noun_m = None
-            if noun_frag:
-                # The noun right after the number, else after one adjective ("73 nouveaux wagons").
-                noun_m = rx(rf"[\s\u00a0]*({noun_frag})(?![\w])").match(text, n.end, e) or rx(
-                    rf"[\s\u00a0]*(?:[^\W\d_]{{2,15}})[\s\u00a0]+({noun_frag})(?![\w])"
-                ).match(text, n.end, e)
-                if noun_m is None and lang == "ko":
-                    noun_m = rx(rf"\s*({noun_frag})").match(text, n.end, e)
-            kind, qstart, qtext = _qualifier(text, s, n, lang)
-            if noun_m is None and not (kind == "at_most" and windows):
-                continue
-            site_m = _nearest(mentions, n.start, {"site"}, s, e) or _nearest(
-                mentions, n.start, {"region"}, s, e
-            )
-            site = site_m.key if site_m else primary_site
-            end = noun_m.end(1) if noun_m else n.end
-            noun = noun_m[1] if noun_m else ""
-            if kind == "at_most" and windows:
-                w = windows[0]
+        # Counts and maxima: each number its railcars, its role, its clause and its site.
+        sent_counts = counts.find(
+            text, lang, s, e, sent_numbers, windows, after_railcars=previous_railcars
+        )
+        nouns = counts.noun_pattern(lang)
+        previous_railcars = bool(nouns and nouns.search(text, s, e))
+        used_windows: set[tuple[int, int]] = set()
+        for c in sent_counts:
+            site_m = counts.site_of(c, sent_counts, mentions, s, e)
+            site = site_m.key if site_m else None
+            common = {
+                "noun": c.noun,
+                "qualifier": c.qualifier,
+                "qualifier_text": c.qualifier_text,
+                "role": c.role,
+                "role_cue": c.cue,
+            }
+            a, b = c.start, c.end
+            if c.window_span:
+                used_windows.add(c.window_span)
+                a, b = min(a, c.window_span[0]), max(b, c.window_span[1])
+            if c.role in {"prior_max", "baseline"}:
                 value = {
-                    "max": n.value,
-                    "window_years": w[0].value,
-                    "qualifier": "at_most",
-                    "qualifier_text": qtext,
-                    "noun": noun,
-                    "relation": "max",
+                    "max": c.value if c.role == "prior_max" else None,
+                    "level": c.value if c.role == "baseline" else None,
+                    "window_years": c.window_years,
+                    "relation": "max" if c.role == "prior_max" else "prior_level",
+                    **common,
                 }
-                add("baseline", value, min(qstart, w[1]), max(end, w[2]), site=site)
-                windows = []
+                add("baseline", value, a, b, site=site or single_site)
                 continue
             value = {
-                "count": n.value,
-                "noun": noun,
-                "railcar_class": _railcar_class(noun) if noun else "total",
-                "qualifier": kind,
-                "qualifier_text": qtext,
-                "number_text": n.text,
+                "count": c.value,
+                "railcar_class": c.railcar_class,
+                "number_text": c.number.text,
+                **({"range": [c.low, c.value]} if c.low is not None else {}),
+                **common,
+                "site_basis": "sentence" if site_m else ("report" if single_site else None),
             }
-            add("count", value, qstart, end, site=site)
+            add("count", value, c.start, c.end, site=site or single_site)
+            pending.append((len(claims) - 1, c.clause, (s, e)))
+        windows = [w for w in windows if (w[1], w[2]) not in used_windows]
         for w in windows:
             comp = _find(words(lexicon.COMPARATIVE, lang), text, s, e)
             if comp:
@@ -330,10 +380,11 @@ def extract_claims(
         summit = _find(words(lexicon.SUMMIT, lang), text, s, e)
         trips = _find(words(lexicon.TRIP, lang), text, s, e)
         leaders = _find(rx(rf"(?<![\w])(?:{lexicon.LEADERS})"), text, s, e)
+        observed = words(lexicon.OBSERVED, lang)
         has_source = any(
             m.kind in {"source", "think_tank"} and s <= m.start < e for m in mentions
         ) or bool(rx(r"rapport|report|verslag|Bericht|доклад|보고서").search(text, s, e))
-        for d in _dates(text, lang, s, e, base, precision):
+        for d in sent_dates:
             value = {
                 "date": d.value.isoformat() if d.value else None,
                 "until": d.until.isoformat() if d.until else None,
@@ -342,16 +393,32 @@ def extract_claims(
                 "relative": d.relative,
                 "expression": d.text,
             }
-            d_img = _distance(imagery, d.start, d.end)
-            d_say = _distance(speech, d.start, d.end) if has_source else 10**9
-            if d_say <= 40 and d_say < d_img and d.precision == "day":
+            if d.relative:
+                value["resolution"] = _resolution(d, base, precision)
+            role = _date_role(text, lang, d, s, e)
+            if role is None:
+                d_img = _distance(imagery, d.start, d.end)
+                d_say = _distance(speech, d.start, d.end) if has_source else 10**9
+                if d_say <= 40 and d_say < d_img:
+                    role = "report"
+                elif imagery and d_img <= 80:
+                    role = "imagery"
+                elif summit or (trips and leaders):
+                    role = "event"
+                elif _find(observed, text, s, e) and any(c[2] == (s, e) for c in pending):
+                    role = "imagery"
+            if role == "report" and d.precision == "day":
                 add("report_date", value, d.start, d.end)
-            elif imagery and d_img <= 80 and d.precision == "day":
-                add("imagery_date", value, d.start, d.end, site=primary_site)
-            elif summit or (trips and leaders):
+            elif role == "imagery" and d.precision == "day":
+                add("imagery_date", value, d.start, d.end, site=single_site)
+            elif role == "event" and (summit or trips or leaders):
                 add("event", dict(value, event="summit", attribute="when"), d.start, d.end)
             elif d.precision == "week" and rx(_TRAFFIC).search(text, s, e):
-                add("activity_period", value, d.start, d.end, site=primary_site)
+                add("activity_period", value, d.start, d.end, site=single_site)
+            else:
+                dated.append((Claim("event", value, d.text, d.start, d.end), "other"))
+                continue
+            dated.append((claims[-1], role or "other"))
 
         # Unprecedented.
         for m in _find(words(lexicon.UNPRECEDENTED, lang), text, s, e):
@@ -399,6 +466,11 @@ def extract_claims(
         # Caveats: uncertainty and concealment (tarps) limit what imagery shows.
         unsure = _find(words(lexicon.UNCERTAIN, lang), text, s, e)
         hidden = _find(words(lexicon.CONCEALMENT, lang), text, s, e)
+        nouns = counts.noun_pattern(lang)
+        railcar_words = list(nouns.finditer(text, s, e)) if nouns else []
+        hidden = [  # "covered wagons" name a class of railcar, not a cover
+            h for h in hidden if not any(w.start() <= h.start() < w.end() for w in railcar_words)
+        ]
         if hidden and not (rx(_TRAFFIC).search(text, s, e) or unsure):
             hidden = []  # "covers" alone is too common a word
         if unsure or hidden:
@@ -418,12 +490,30 @@ def extract_claims(
                 site=primary_site,
             )
 
-        # Summit duration: "sommet d'une semaine", "voyage de six jours", "six-day trip".
-        if summit or (trips and leaders):
-            anchors = summit + (trips if leaders or summit else [])
+        # Summit duration ("sommet d'une semaine", "six-day trip") or a delay measured
+        # from it ("starting five days after the summit"): the words after decide.
+        if summit or trips or leaders:
+            anchors = summit + trips
             for dm in _durations(text, lang, s, e):
+                if _ago(text, lang, dm, s, e):
+                    continue  # "a week ago": when, not how long
+                lag = _lag(text, lang, dm, e)
                 near = _distance(anchors, dm[1], dm[2])
-                if near > 40:
+                if lag is not None:
+                    add(
+                        "event",
+                        {
+                            "event": "summit",
+                            "attribute": "lag_days",
+                            "days": dm[0],
+                            "direction": lag[1],
+                            "expression": text[dm[1] : lag[0]],
+                        },
+                        dm[1],
+                        lag[0],
+                    )
+                    continue
+                if near > 40 or not (summit or leaders):
                     continue
                 anchor = min(anchors, key=lambda m: max(m.start() - dm[2], dm[1] - m.end(), 0))
                 a, b = min(anchor.start(), dm[1]), max(anchor.end(), dm[2])
@@ -438,6 +528,7 @@ def extract_claims(
                     a,
                     b,
                 )
+    _place(claims, pending, dated, text)
     claims.sort(key=lambda c: (c.start, c.end))
     return claims
 
@@ -448,6 +539,10 @@ def _durations(text: str, lang: str, s: int, e: int) -> list[tuple[int, int, int
     week = words(lexicon.WEEK_WORDS, lang)
     for m in _find(week, text, s, e):
         out.append((7, m.start(), m.end()))
+    if lang == "ko":
+        for word, days in lexicon.KO_DAY_WORDS.items():
+            for m in re.finditer(word, text[s:e]):
+                out.append((days, s + m.start(), s + m.end()))
     unit = lexicon.DAY_UNITS.get(lang)
     if unit:
         for m in rx(rf"(?<![\w])(\d{{1,2}}|[^\W\d_]+?)(?:{unit})").finditer(text, s, e):
@@ -460,3 +555,120 @@ def _durations(text: str, lang: str, s: int, e: int) -> list[tuple[int, int, int
 
 def now_utc() -> datetime:
     return datetime.now(UTC)
+
+
+def _ago(text: str, lang: str, dm: tuple[int, int, int], s: int, e: int) -> bool:
+    before, after = lexicon.AGO_BEFORE.get(lang), lexicon.AGO_AFTER.get(lang)
+    if before and rx(rf"(?<![\w])(?:{before})\s*$").search(text, max(s, dm[1] - 12), dm[1]):
+        return True
+    return bool(after and rx(rf"\s*(?:{after})(?![\w])").match(text, dm[2], e))
+
+
+def _lag(text: str, lang: str, dm: tuple[int, int, int], e: int) -> tuple[int, str] | None:
+    """(end of the phrase, "after"/"before") when a duration is a delay from an event."""
+    after = lexicon.LAG_AFTER.get(lang)
+    if not after:
+        return None
+    if lang == "ko":  # particles follow without a space: "닷새 뒤부터"
+        m = rx(rf"\s*(?:지\s*)?({after})").match(text, dm[2], e)
+    else:
+        m = rx(rf"[\s,]*({after})(?![\w])").match(text, dm[2], e)
+    if m is None:
+        return None
+    word = m[1].lower()
+    before_words = {"before", "earlier", "prior to", "avant", "plus tôt", "auparavant", "voor"}
+    before_words |= {"eerder", "vor", "früher", "до", "раньше", "전", "antes"}
+    return m.end(), "before" if word in before_words else "after"
+
+
+def _date_role(text: str, lang: str, d: _Date, s: int, e: int) -> str | None:
+    """What a date is the date of, from the nearest cue word in its own clause.
+
+    "captured on 5 October", "the visit on 6 October", "said on Friday": the words right
+    before a date (in Korean also right after it, "10월 5일 촬영된") name its event, so a
+    sentence with two dates gives each its own. None when no cue stands close by.
+    """
+    cs, ce = next(((a, b) for a, b in counts.clauses(text, s, e) if a <= d.start < b), (s, e))
+    best: tuple[int, str] | None = None
+    for role, table in lexicon.DATE_CUES.items():
+        pattern = words(table, lang)
+        if pattern is None:
+            continue
+        for m in pattern.finditer(text, max(cs, d.start - 40), d.start):
+            gap = d.start - m.end()
+            if rx(r"[,.;]\s").search(text, m.end(), d.start) and role != "report":
+                continue  # a cue across a comma speaks of another phrase
+            if best is None or gap < best[0]:
+                best = (gap, role)
+        right = 30 if lang == "ko" else 16
+        for m in pattern.finditer(text, d.end, min(ce, d.end + right)):
+            # A cue before the date is read first, except in Korean, where the verb
+            # that governs a date follows it ("어제 찍힌": taken yesterday).
+            gap = m.start() - d.end + (-5 if lang == "ko" else 5)
+            if rx(r"[,.;]").search(text, d.end, m.start()):
+                continue
+            if best is None or gap < best[0]:
+                best = (gap, role)
+    return best[1] if best else None
+
+
+def _resolution(d: _Date, base: date | None, precision: str) -> str:
+    """How a relative date was resolved, in words, so a reader can check it."""
+    if base is None:
+        return f"{d.text!r}: unresolved, the publication date is unknown"
+    if d.value is None:
+        return f"{d.text!r}: unresolved, the publication date is known only to the {precision}"
+    span = f"{d.value.isoformat()}..{d.until.isoformat()}" if d.until else d.value.isoformat()
+    return f"{d.text!r} → {span}, counted back from publication on {base.isoformat()}"
+
+
+def _place(
+    claims: list[Claim],
+    pending: list[tuple[int, tuple[int, int], tuple[int, int]]],
+    dated: list[tuple[Claim, str]],
+    text: str,
+) -> None:
+    """Give each count the date of its own clause, or the report's one imagery date.
+
+    A count is ``placed`` (it may become an observation) only with a current or
+    breakdown role, a site and a resolved day. A clause that names a date of another
+    kind ("in 2019", "on the day of the visit") keeps its count undated rather than
+    borrowing the report's imagery date.
+    """
+    imagery = [(c, r) for c, r in dated if r == "imagery"]
+    days = {c.value["date"] for c, _ in imagery if c.value.get("resolved")}
+    report_day = next(iter(days)) if len(days) == 1 else None
+    for idx, clause, sentence in pending:
+        c = claims[idx]
+        v = dict(c.value)
+        date_value, basis = None, None
+        own = [x for x, _ in imagery if clause[0] <= x.start < clause[1]]
+        own = own or [x for x, _ in imagery if sentence[0] <= x.start < sentence[1]]
+        other = [x for x, r in dated if r != "imagery" and clause[0] <= x.start < clause[1]] or [
+            m for m in counts.YEAR.finditer(text, clause[0], clause[1])
+        ]
+        if own:
+            near = min(own, key=lambda x: abs(x.start - c.start))
+            date_value, basis = near.value.get("date"), "clause"
+        elif not other and report_day:
+            date_value, basis = report_day, "report"
+        v["date"], v["date_basis"] = date_value, basis
+        if v.get("range"):
+            v["placement"] = "a range"
+        elif v["role"] not in {"current", "breakdown"}:
+            v["placement"] = "role unclear" if v["role"] == "unclear" else "not a count"
+        elif c.site is None:
+            v["placement"] = "site unclear"
+        elif date_value is None:
+            v["placement"] = "not dated"
+        else:
+            v["placement"] = "placed"
+        claims[idx] = replace(c, value=v)
+
+
+def place(claim: Claim, site: str) -> Claim:
+    """The count with ``site`` given from outside (``--site``), placed if it now can be."""
+    v = dict(claim.value)
+    if v.get("placement") == "site unclear":
+        v["placement"] = "placed" if v.get("date") else "not dated"
+    return replace(claim, site=site, value=v)

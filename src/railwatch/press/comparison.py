@@ -20,6 +20,7 @@ _LABELS = {
     "count": "railcar count",
     "baseline.max": "prior maximum",
     "baseline.window_years": "look-back window (years)",
+    "baseline.level": "earlier or typical level",
     "imagery_date": "imagery date",
     "report_date": "date the source spoke or published",
     "activity_period": "period of the activity",
@@ -28,6 +29,7 @@ _LABELS = {
     "caveat.concealment": "cargo hidden (tarps, covers)",
     "caveat.uncertain": "source says it cannot be sure",
     "event.summit.duration_days": "summit length (days)",
+    "event.summit.lag_days": "delay from the summit (days)",
     "event.summit.when": "summit date",
 }
 _QUAL = {"exact": "", "approx": "≈", "at_least": "≥", "at_most": "≤"}
@@ -41,6 +43,8 @@ def _slot_entries(claim: Claim) -> list[tuple[str, Any, str]]:
     if k == "place" and v.get("role") == "site":
         return [("site", v["site"], v["site"])]
     if k == "count":
+        if v.get("role", "current") not in {"current", "breakdown"}:
+            return []  # a change, a capacity or an unclear number is not a railcar count
         cls = v.get("railcar_class", "total")
         low, high = count_interval(v)
         # JSON has no infinity: an open upper bound ("at least 70") is written as null.
@@ -49,7 +53,11 @@ def _slot_entries(claim: Claim) -> list[tuple[str, Any, str]]:
             ("count", interval, f"{_QUAL.get(v.get('qualifier', 'exact'), '')}{v['count']} ({cls})")
         ]
     if k == "baseline":
-        out = [("baseline.window_years", v["window_years"], f"{v['window_years']} years")]
+        out = []
+        if v.get("window_years") is not None:
+            out.append(("baseline.window_years", v["window_years"], f"{v['window_years']} years"))
+        if v.get("level") is not None:
+            out.append(("baseline.level", v["level"], f"{v['level']}"))
         if v.get("max") is not None:
             out.append(("baseline.max", v["max"], f"≤{v['max']}"))
         return out
@@ -72,6 +80,9 @@ def _slot_entries(claim: Claim) -> list[tuple[str, Any, str]]:
         return [(f"assessment.{topic}", v["level"], f"{v['level']}{who}")]
     if k == "event" and v.get("attribute") == "duration_days":
         return [("event.summit.duration_days", v["days"], f"{v['days']} days")]
+    if k == "event" and v.get("attribute") == "lag_days":
+        word = "after" if v.get("direction", "after") == "after" else "before"
+        return [("event.summit.lag_days", v["days"], f"{v['days']} days {word}")]
     if k == "event" and v.get("attribute") == "when":
         return [("event.summit.when", _date_value(v), _date_display(v))]
     return []
@@ -154,6 +165,21 @@ def compare_group(key: str, documents: Sequence[Document]) -> EventGroup:
                 per_doc = slots.setdefault(slot, {}).setdefault(doc.id or 0, [])
                 if all(x.display != display for x in per_doc):
                     per_doc.append(entry)
+    unplaced = [
+        {
+            "document_id": doc.id,
+            "source": _source_name(doc),
+            "reason": c.value["placement"],
+            "display": f"{_QUAL.get(c.value.get('qualifier', 'exact'), '')}{c.value['count']}"
+            f" ({c.value.get('railcar_class', 'total')}, {c.value.get('role', '?')})",
+            "quote": c.quote,
+            "claim_id": c.id,
+        }
+        for doc in documents
+        for c in doc.claims
+        if c.kind == "count"
+        and c.value.get("placement") in {"not dated", "role unclear", "site unclear", "a range"}
+    ]
     out = []
     for slot, per_doc in slots.items():
         status, note = _status(slot, per_doc)
@@ -180,4 +206,5 @@ def compare_group(key: str, documents: Sequence[Document]) -> EventGroup:
             for d in documents
         ),
         slots=tuple(out),
+        unplaced=tuple(unplaced),
     )

@@ -138,9 +138,20 @@ def find(text: str, lang: str, sites: Sequence[Site]) -> list[Mention]:
                         continue
                     found.append(Mention(kind, slug, m.start(), m.end(), m[0]))
                     taken.append((m.start(), m.end()))
+    taken = [(m.start, m.end) for m in found]
     for name, spellings in SOURCES.items():
         for alias in spellings:
             if _CJK.search(alias):
-                for m in re.finditer(re.escape(alias), text):
-                    found.append(Mention("source", name, m.start(), m.end(), m[0]))
+                pattern = re.escape(alias)
+            elif lang == "ko":
+                # "Beyond Parallel은": a Latin name with a Korean particle glued to it,
+                # which the tokenizer keeps as one token.
+                pattern = rf"(?<![A-Za-z0-9]){re.escape(alias)}(?![A-Za-z])"
+            else:
+                continue
+            for m in re.finditer(pattern, text):
+                if any(s < m.end() and m.start() < e for s, e in taken):
+                    continue
+                found.append(Mention("source", name, m.start(), m.end(), m[0]))
+                taken.append((m.start(), m.end()))
     return sorted(found, key=lambda m: m.start)

@@ -86,6 +86,9 @@ def count_interval(value: dict[str, Any]) -> tuple[float, float]:
         return (n, float("inf"))
     if q == "at_most":
         return (0.0, n)
+    if q == "range" and value.get("range"):
+        low, high = value["range"]
+        return (float(low), float(high))
     return (n, n)
 
 
@@ -96,7 +99,7 @@ def facts(document: Document, claims: Sequence[Claim]) -> Facts:
     for c in claims:
         if c.kind == "imagery_date" and c.value.get("resolved"):
             imagery.add(date.fromisoformat(c.value["date"]))
-        elif c.kind == "count":
+        elif c.kind == "count" and c.value.get("role", "current") in {"current", "breakdown"}:
             counts.append(count_interval(c.value))
     published = document.published_at.date() if document.published_at else None
     return Facts(document.id or 0, frozenset(sites), frozenset(imagery), tuple(counts), published)

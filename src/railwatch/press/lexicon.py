@@ -78,11 +78,11 @@ YEARS_AFTER = {
 LOOKBACK = {
     "fr": r"dernières|précédentes|au cours des|depuis|ces",
     "en": r"past|last|previous|prior|preceding",
-    "nl": r"afgelopen|voorbije|laatste|vorige",
-    "de": r"letzten|vergangenen|vorigen",
-    "ru": r"последние|прошедшие",
+    "nl": r"afgelopen|voorbije|laatste|vorige|voorgaande",
+    "de": r"letzten|vergangenen|vorigen|vorangegangenen|zurückliegenden",
+    "ru": r"последние|прошедшие|предыдущие|прошлые",
     "ko": r"지난|최근",
-    "es": r"últimos|pasados",
+    "es": r"últimos|pasados|anteriores|previos",
 }
 COMPARATIVE = {
     "fr": r"plus importante?s?|plus élevée?s?|bien plus|supérieure?s?|sans précédent|record"
@@ -393,7 +393,7 @@ RELATIVE = {
 }
 
 
-@lru_cache(maxsize=512)
+@lru_cache(maxsize=8192)  # every table × language × context: a few thousand patterns
 def rx(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
     return re.compile(pattern, flags)
 
@@ -406,3 +406,282 @@ def words(table: dict[str, str], lang: str) -> re.Pattern[str] | None:
     if lang == "ko":  # particles attach to Korean words, so no word boundaries there
         return rx(frag)
     return rx(rf"(?<![\w])(?:{frag})(?![\w])")
+
+
+# --- Railcar vocabulary: one table per language, the only place a word gets a class. ---
+# Each entry is (pattern, class); the first entry that matches a noun phrase wins, so the
+# specific names come before the generic "wagons". Classes are railwatch.railcars.CLASSES
+# plus the roll-ups "freight" (a freight car of unknown type) and "total" (any railcar).
+RAILCARS: dict[str, list[tuple[str, str]]] = {
+    "en": [
+        (
+            r"(?:iron[- ])?ore (?:rail ?)?(?:cars?|wagons?)|hopper(?: cars?| wagons?)?s?"
+            r"|gondolas?(?: cars?)?|open(?:[- ]top)? (?:cars?|wagons?)|coal (?:cars?|wagons?)"
+            r"|dump cars?",
+            "open",
+        ),
+        (r"box ?cars?|boxcars?|covered (?:cars?|wagons?|goods wagons?)|(?:goods )?vans", "box"),
+        (r"tank (?:cars?|wagons?)|tankers?|cisterns?(?: cars?| wagons?)?", "tank"),
+        (r"flat ?cars?|flat(?:bed)? wagons?|flatbeds?|container (?:cars?|wagons?)", "flat"),
+        (r"passenger (?:cars?|carriages?|coaches?|wagons?)|coaches", "passenger"),
+        (r"locomotives?", "locomotive"),
+        (
+            r"maintenance[- ]of[- ]way (?:cars?|vehicles?|equipment)|MOW (?:cars?|vehicles?)"
+            r"|service (?:cars?|wagons?)|work (?:cars?|wagons?)",
+            "other",
+        ),
+        (r"(?:freight|cargo|goods)(?: rail| railway)? ?(?:cars?|wagons?|carriages?)", "freight"),
+        (r"(?:rail ?|railway |train )?(?:cars?|wagons?|carriages?)|railcars?", "total"),
+    ],
+    "fr": [
+        (
+            r"wagons?[- ]trémies?|trémies|wagons? tombereaux?|tombereaux|wagons? (?:à|de) minerai"
+            r"|wagons? minéraliers?|wagons? ouverts?",
+            "open",
+        ),
+        (r"wagons? couverts?|wagons? fermés?", "box"),
+        (r"wagons?[- ]citernes?|citernes", "tank"),
+        (r"wagons? plats?|wagons?[- ]plates?-formes?|wagons? porte-conteneurs", "flat"),
+        (r"voitures? (?:de |à )?voyageurs|wagons? de (?:passagers|voyageurs)", "passenger"),
+        (r"locomotives?", "locomotive"),
+        (r"wagons? (?:de service|d['’]entretien|de maintenance)", "other"),
+        (r"wagons? (?:de marchandises|de fret)", "freight"),
+        (r"wagons?(?: de chemin de fer)?", "total"),
+    ],
+    "nl": [
+        (
+            r"open (?:goederen)?wagons?|open (?:goederen)?wagens|(?:erts|kolen|stort|bak|hopper)"
+            r"(?:wagons?|wagens)",
+            "open",
+        ),
+        (r"gesloten (?:goederen)?(?:wagons?|wagens)", "box"),
+        (r"(?:ketel|tank)(?:wagons?|wagens)", "tank"),
+        (r"(?:platte |container)(?:wagons?|wagens)|platte wagons?", "flat"),
+        (r"(?:personen|reizigers)(?:wagons?|rijtuigen)", "passenger"),
+        (r"locomotieven|locomotief", "locomotive"),
+        (r"onderhouds(?:wagons?|wagens)", "other"),
+        (r"goederen(?:trein)?(?:wagons?|wagens)", "freight"),
+        (r"(?:trein|spoor)?(?:wagons?|wagens)", "total"),
+    ],
+    "de": [
+        (
+            r"offenen? (?:Güter)?wagen|offene (?:Güter)?wagen|Schüttgutwagen|Erzwagen|Kohlewagen"
+            r"|Trichterwagen|Selbstentladewagen",
+            "open",
+        ),
+        (r"gedeckten? (?:Güter)?wagen|geschlossenen? Güterwagen", "box"),
+        (r"Kesselwagen|Tankwagen|Zisternenwagen", "tank"),
+        (r"Flachwagen|Plattformwagen|Containertragwagen", "flat"),
+        (r"Personenwagen|Reisezugwagen", "passenger"),
+        (r"Lokomotiven|Lokomotive|Loks?", "locomotive"),
+        (r"Bahndienstwagen|Dienstwagen", "other"),
+        (r"Güterwag(?:en|gons?)", "freight"),
+        (r"(?:Eisenbahn)?(?:wagen|waggons?|wägen)", "total"),
+    ],
+    "ru": [
+        (r"полувагон\w*|хоппер\w*|думпкар\w*", "open"),
+        (r"крыт\w+ вагон\w*", "box"),
+        (r"цистерн\w*|вагон\w*-цистерн\w*", "tank"),
+        (r"платформ\w*", "flat"),
+        (r"пассажирск\w+ вагон\w*", "passenger"),
+        (r"локомотив\w*|тепловоз\w*", "locomotive"),
+        (r"грузов\w+ вагон\w*", "freight"),
+        (r"(?:железнодорожн\w+ )?вагон\w*", "total"),
+    ],
+    # Korean names the railcar before the number and its counter ("무개화차 62량").
+    "ko": [
+        (r"무개화차|무개차|호퍼화차|광석화차", "open"),
+        (r"유개화차|유개차", "box"),
+        (r"탱크화차|유조화차|유조차", "tank"),
+        (r"평판화차|평판차", "flat"),
+        (r"객차", "passenger"),
+        (r"기관차", "locomotive"),
+        (r"화물열차|화물차|화물 ?화차|화차", "freight"),
+        (r"열차|차량", "total"),
+    ],
+    "es": [
+        (r"vagones? (?:tolva|abiertos?|góndola|de mineral|bateas?)|tolvas", "open"),
+        (r"vagones? (?:cerrados?|cubiertos?)", "box"),
+        (r"vagones?[- ]cisternas?|cisternas", "tank"),
+        (r"vagones? plataformas?|plataformas", "flat"),
+        (r"(?:vagones?|coches?) de pasajeros", "passenger"),
+        (r"locomotoras?", "locomotive"),
+        (r"vagones? de (?:mantenimiento|servicio)", "other"),
+        (r"vagones? de (?:carga|mercancías)", "freight"),
+        (r"vagones|vagón", "total"),
+    ],
+}
+#: Korean counters that follow a number of railcars ("73량").
+KO_COUNTERS = r"량|칸|대"
+
+# --- Cues that give a number its role, per language. ---
+# "freight cars, totalling approximately 73": a count named after its noun.
+TOTAL_AFTER = {
+    "en": r"totall?ing|numbering|in total|a total of|totals?|amounting to",
+    "fr": r"au nombre|au total|soit|pour un total|totalisant",
+    "nl": r"in totaal|samen|ten getale van|totaal",
+    "de": r"insgesamt|zusammen|in Summe",
+    "ru": r"всего|в общей сложности|общим числом",
+    "ko": r"총|모두|합계",
+    "es": r"en total|un total de|que suman|sumando",
+}
+# A maximum stated after the number ("20 cars were seen there at most").
+MAX_AFTER = {
+    "en": r"at most|at the most|at the very most|tops|at peak|at its peak",
+    "fr": r"au maximum|au plus|tout au plus|au plus fort",
+    "nl": r"hooguit|maximaal|op zijn hoogst|hoogstens|op het hoogtepunt",
+    "de": r"höchstens|maximal|allenfalls|in der Spitze",
+    "ru": r"максимум|не более",
+    "ko": r"최대|최고|많아야",
+    "es": r"como máximo|a lo sumo|como mucho",
+}
+# Words that set a number in the past, before the imagery: with a maximum it is a prior
+# peak, alone a prior count ("in the past", "previously", "before the pandemic").
+PAST = {
+    "en": r"in the past|previously|previous|until now|so far|ever|a year ago|last year"
+    r"|pre-pandemic|historically|at any (?:point|time)",
+    "fr": r"par le passé|précédemment|auparavant|jusqu['’]ici|jusqu['’]alors"
+    r"|l['’]an dernier|l['’]année dernière|au cours des|à un moment donné",
+    "nl": r"in het verleden|eerder|voorheen|vroeger|ooit|tot nu toe|vorig jaar|in de afgelopen",
+    "de": r"in der Vergangenheit|zuvor|bisher|früher|vorher|jemals|im Vorjahr"
+    r"|in den (?:vergangenen|letzten)",
+    "ru": r"ранее|прежде|раньше|до сих пор|когда-либо|в прошлом|за последние",
+    "ko": r"과거|이전까지|그동안|지금까지|종전",
+    "es": r"en el pasado|anteriormente|hasta ahora|el año pasado|en los últimos",
+}
+# A typical level, not a peak ("usually", "on average").
+TYPICAL = {
+    "en": r"usually|typically|normally|on average|on a typical day|an average of|ordinarily",
+    "fr": r"d['’]habitude|habituellement|en moyenne|normalement|généralement|une moyenne de",
+    "nl": r"doorgaans|gewoonlijk|gemiddeld|normaal|normaliter|meestal",
+    "de": r"gewöhnlich|normalerweise|durchschnittlich|im Schnitt|üblicherweise|meist",
+    "ru": r"обычно|в среднем|как правило",
+    "ko": r"평소|평균|보통|통상",
+    "es": r"normalmente|habitualmente|en promedio|de media|por lo general",
+}
+# A difference, not a level ("an increase of 25 wagons", "53 more cars than").
+CHANGE_BEFORE = {
+    "en": r"(?:an? )?(?:increase|rise|jump|drop|fall|decrease|surge|gain) of|up by|down by"
+    r"|(?:increased|rose|grew|fell|dropped|jumped) by",
+    "fr": r"(?:une )?(?:augmentation|hausse|baisse|progression|diminution) de|de plus de"
+    r"|(?:augmenté|diminué|progressé|baissé|grimpé|reculé|crû) de",
+    "nl": r"(?:een )?(?:stijging|toename|afname|daling|groei) (?:van|met)|gestegen met|gedaald met"
+    r"|toegenomen met|afgenomen met",
+    "de": r"(?:ein(?:e|en)? )?(?:Anstieg|Zunahme|Rückgang|Plus|Minus) (?:um|von)|um"
+    r"|(?:gestiegen|gesunken|zugenommen|abgenommen) um",
+    "ru": r"(?:рост|увеличение|снижение|прирост) на|на",
+    "ko": r"증가|감소",
+    "es": r"(?:un )?(?:aumento|incremento|descenso|alza) de|(?:aumentó|creció|subió|bajó) en",
+}
+CHANGE_AFTER = {
+    "en": r"(?:more|fewer|additional|extra|times)\b(?! than)|new arrivals",
+    "fr": r"(?:de plus|de moins|supplémentaires|fois)\b",
+    "nl": r"(?:meer|minder|extra|keer|maal)\b",
+    "de": r"(?:mehr|weniger|zusätzliche\w*|mal)\b",
+    "ru": r"(?:больше|меньше|раза?|дополнительн\w*)",
+    "ko": r"(?:배|더|증가|늘)",
+    "es": r"(?:más|menos|adicionales|veces)\b",
+}
+# Numbers about something else: a capacity, a rate, a train, a distance.
+UNRELATED = {
+    "en": r"capacity|can (?:hold|take|accommodate|handle)|room for|per day|a day|daily|per week"
+    r"|a week|kilometres?|km|miles?|per cent|percent|%|tracks?|sidings?|platforms?",
+    "fr": r"capacité|peut (?:accueillir|contenir)|par jour|quotidiens?|par semaine|kilomètres?|km"
+    r"|pour cent|%|voies",
+    "nl": r"capaciteit|plaats voor|per dag|dagelijks|per week|kilometers?|km|procent|%|sporen",
+    "de": r"Kapazität|Platz für|pro Tag|täglich|pro Woche|Kilometer|km|Prozent|%|Gleise",
+    "ru": r"вместим\w*|пропускн\w*|способн\w* принять|может принять|вмеща\w*|рассчитан\w* на"
+    r"|в сутки|в день|ежедневно|километр\w*|км|процент\w*|%|пут\w+",
+    "ko": r"수용|하루|매일|킬로미터|km|퍼센트|%|선로",
+    "es": r"capacidad|cabida|al día|por día|diarios|kilómetros?|km|por ciento|%|vías",
+}
+# Not a report of what was seen: a plan, a possibility, a demand.
+MODAL = {
+    "en": r"could|would|might|(?-i:may)|plans? to|expected to|will|intends? to|able to",
+    "fr": r"pourrai\w*|devrai\w*|prévoi\w*|envisage\w*|sera\w*",
+    "nl": r"zou(?:den)?|kunnen|kan|zal|zullen|van plan|verwacht",
+    "de": r"könnte\w*|würde\w*|soll(?:en|te\w*)?|plan\w*|voraussichtlich",
+    "ru": r"мог\w*|может|будет|планиру\w*|собира\w*",
+    "ko": r"수 있|예정|계획",
+    "es": r"podría\w*|podrá\w*|planea\w*|prevé|será\w*",
+}
+# Clause breaks inside a sentence: a number's role and date come from its own clause.
+CLAUSE_BREAK = (
+    r";|:\s|\s[—–]\s|,?\s(?=(?:while|whereas|compared (?:with|to)|against|up from|down from"
+    r"|but|although|though|contre|alors qu|tandis qu|comparé|par rapport|mais|bien qu|terwijl"
+    r"|vergeleken met|tegen|tegenover|maar|hoewel|während|gegenüber|verglichen mit|aber|obwohl"
+    r"|тогда как|по сравнению|против|но|хотя|mientras|frente a|en comparación|pero|aunque"
+    r"|반면|비해|대비|이전에)(?![\w]))"
+)
+# What a date is the date of, read from the words around it.
+DATE_CUES = {
+    "imagery": {
+        "en": r"imagery|images?|pictures?|photos?|photographs?|taken|captured|shot|acquired"
+        r"|collected|dated|snapped",
+        "fr": r"images?|imagerie|clichés?|photos?|prise?s?|capturée?s?|datée?s?|réalisée?s?",
+        "nl": r"beelden|satellietbeelden|satellietfoto'?s|foto'?s|opnamen|opnames|gemaakt"
+        r"|genomen|vastgelegd",
+        "de": r"Bilder\w*|Aufnahmen|Satellitenbilder\w*|Satellitenaufnahmen|aufgenommen"
+        r"|entstanden|datiert\w*",
+        "ru": r"снимк\w*|снимок|изображени\w*|сделанн\w*|снят\w*|датированн\w*",
+        "ko": r"촬영|찍힌|찍은|자 위성|위성 ?사진|위성 ?영상|사진|영상",
+        "es": r"imágenes|fotos|fotografías|tomadas?|captadas?|capturadas?|fechadas?",
+    },
+    "event": {
+        "en": r"summit|visit\w*|trip|tour|met|meeting|talks|arriv\w+|travel\w*|ceremony"
+        r"|statement|announced",
+        "fr": r"sommet|visite\w*|voyage|séjour|rencontr\w+|rendre|arriv\w+|entretiens?"
+        r"|cérémonie|déclaration",
+        "nl": r"top|topontmoeting|bezoek\w*|bezocht|reis|ontmoet\w*|aankomst|aangekomen"
+        r"|ceremonie|verklaring",
+        "de": r"Gipfel\w*|Besuch\w*|besucht\w*|Reise|Treffen|trafen|Ankunft|eingetroffen"
+        r"|Zeremonie|Erklärung",
+        "ru": r"саммит\w*|визит\w*|поездк\w*|встреч\w*|прибы\w+|переговор\w*",
+        "ko": r"정상회담|회담|방문|도착|만남|회의",
+        "es": r"cumbre|visita\w*|viaje|reuni\w+|lleg\w+|encuentro|ceremonia|declaración",
+    },
+    "report": SPEECH,
+}
+# "starting five days after the summit": a delay measured from an event, not its length.
+LAG_AFTER = {
+    "en": r"after|before|later|earlier|since|on from|prior to",
+    "fr": r"après|avant|plus tard|plus tôt|auparavant",
+    "nl": r"na|voor|later|eerder|nadat",
+    "de": r"nach|vor|später|früher|danach",
+    "ru": r"после|до|спустя|позже|раньше",
+    "ko": r"후|뒤|전|만에",
+    "es": r"después|antes|más tarde",
+}
+LAG_BEFORE = {
+    "en": r"within|after|in the",
+    "fr": r"dans les|en l['’]espace de",
+    "nl": r"binnen",
+    "de": r"binnen|innerhalb von",
+    "ru": r"через|спустя|в течение",
+    "ko": r"",
+    "es": r"a los|dentro de",
+}
+#: Korean native day counts ("사흘 뒤": three days later).
+KO_DAY_WORDS = {
+    "하루": 1,
+    "이틀": 2,
+    "사흘": 3,
+    "나흘": 4,
+    "닷새": 5,
+    "엿새": 6,
+    "이레": 7,
+    "열흘": 10,
+}
+# Verbs of seeing: a date in a sentence with one of these and a count is when it was seen.
+OBSERVED = {
+    "en": r"seen|observed|spotted|counted|visible|documented|parked|stood|lined up|recorded",
+    "fr": r"vus?|observée?s?|aperçue?s?|comptée?s?|visibles?|documentée?s?|stationn\w+|relevée?s?",
+    "nl": r"gezien|waargenomen|geteld|zichtbaar|stonden|stond|gespot",
+    "de": r"gesehen|beobachtet|gezählt|zählte|sichtbar|standen|stand|erfasst",
+    "ru": r"замечен\w*|видн\w*|зафиксирован\w*|насчитал\w*|стоял\w*|наблюдал\w*",
+    "ko": r"포착|관측|확인|서 있|있었",
+    "es": r"vistos?|observados?|contados?|visibles|había|estaban|registrados?",
+}
+# "a week ago", "il y a une semaine": a time before publication, neither a length nor a lag.
+AGO_BEFORE = {"fr": r"il y a", "de": r"vor", "es": r"hace"}
+AGO_AFTER = {"en": r"ago", "nl": r"geleden", "ru": r"назад", "ko": r"전에|전"}

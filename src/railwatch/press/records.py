@@ -152,6 +152,10 @@ class EventGroup(_Record):
     site: str | None
     documents: tuple[dict[str, Any], ...]  # id, outlet, language, published, title
     slots: tuple[Slot, ...]
+    #: Counts that made no observation because their role, site or date is not
+    #: established: document_id, source, reason ("not dated", "role unclear",
+    #: "site unclear"), display and quote.
+    unplaced: tuple[dict[str, Any], ...] = ()
 
     @property
     def agreements(self) -> tuple[Slot, ...]:

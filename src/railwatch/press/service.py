@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -13,7 +14,7 @@ from typing import Any
 from railwatch import plausible
 from railwatch.errors import InputError, PressError
 from railwatch.press import grouping, language, text
-from railwatch.press.claims import extract_claims
+from railwatch.press.claims import extract_claims, place
 from railwatch.press.comparison import compare_group
 from railwatch.press.records import Claim, Comparison, Document, Ingested
 from railwatch.records import Observation, Site
@@ -24,6 +25,11 @@ from railwatch.store import sites as site_rows
 
 # Which count to keep when a report gives several for one site and class.
 _PRECISION_RANK = {"exact": 0, "approx": 1, "at_least": 2, "at_most": 3}
+_WHY = {
+    "not dated": "not dated (no imagery date in their clause, nor one for the whole report)",
+    "role unclear": "role unclear (a plan or a possibility, not what was seen)",
+    "site unclear": "site unclear (the report names several sites)",
+}
 # Claims about "the" site that may fall back to the report's main or given site.
 _SITED_KINDS = {
     "count",
@@ -44,7 +50,9 @@ def parse_published(value: str | date | datetime | None) -> tuple[datetime | Non
     if value is None:
         return None, ""
     if isinstance(value, datetime):
-        return value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC), "day"
+        # The calendar date where it was published: converting 01:00 in Seoul to UTC
+        # would date a Friday report on Thursday and move every "yesterday" in it.
+        return datetime(value.year, value.month, value.day, tzinfo=UTC), "day"
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC), "day"
     raw = value.strip()
@@ -142,7 +150,9 @@ def prepare(
     )
     if site is not None:
         clean_claims = [
-            replace(c, site=site) if c.site is None and c.kind in _SITED_KINDS else c
+            (place(c, site) if c.kind == "count" else replace(c, site=site))
+            if c.site is None and c.kind in _SITED_KINDS
+            else c
             for c in clean_claims
         ]
     claims = []
@@ -190,46 +200,55 @@ def prepare(
     )
 
 
-def _observations(doc: Document, claims: Sequence[Claim]) -> tuple[list[Observation], list[str]]:
-    """Press observations from a stored document's count claims, and why any are missing."""
-    counts = [c for c in claims if c.kind == "count" and c.site]
-    if not counts:
-        return [], []
-    dates = [c for c in claims if c.kind == "imagery_date"]
-    resolved = [c for c in dates if c.value.get("resolved")]
-    if not resolved:
-        why = (
-            f"imagery date unresolved ({dates[0].value['expression']!r})"
-            if dates
-            else "the report gives no imagery date"
-        )
-        return [], [f"no observation from {len(counts)} count(s): {why}"]
-    day = date.fromisoformat(resolved[0].value["date"])
-    when = datetime(day.year, day.month, day.day, tzinfo=UTC)
-    try:
-        plausible.check_time(when, "imagery date")
-    except InputError as exc:
-        return [], [f"no observation from {len(counts)} count(s): {exc}"]
-    notes: list[str] = []
-    best: dict[tuple[str, str], Claim] = {}
-    for c in counts:
-        try:  # a number no yard holds is a misreading, not a count to weigh
-            plausible.check_count(c.value.get("count"), f"count {c.quote!r}")
-        except InputError as exc:
-            notes.append(f"no observation from {exc}")
+def placed_counts(claims: Sequence[Claim]) -> list[Claim]:
+    """The counts that become observations: one per site, class and day, the most precise.
+
+    Only a count whose role (current or per-class), site and day are all established
+    is placed; "about 73" gives way to "73" for the same site, class and day.
+    """
+    best: dict[tuple[str, str, str], Claim] = {}
+    for c in claims:
+        if c.kind != "count" or c.value.get("placement") != "placed" or not c.site:
             continue
-        key = (c.site or "", c.value.get("railcar_class", "total"))
+        key = (c.site, c.value.get("railcar_class", "total"), c.value["date"])
         old = best.get(key)
         rank = _PRECISION_RANK.get(c.value.get("qualifier", "exact"), 9)
         if old is None or rank < _PRECISION_RANK.get(old.value.get("qualifier", "exact"), 9):
             best[key] = c
+    return list(best.values())
+
+
+def _observations(doc: Document, claims: Sequence[Claim]) -> tuple[list[Observation], list[str]]:
+    """Press observations from the placed counts of a stored document, and why others are not.
+
+    Only a count whose role (current or per-class), site and day are all established
+    becomes an observation: a wrong observation moves the analysis, a missing one does not.
+    """
+    counts = [c for c in claims if c.kind == "count"]
+    notes = []
+    held = Counter(
+        c.value.get("placement", "not placed")
+        for c in counts
+        if c.value.get("placement") not in {"placed", "not a count"}
+    )
+    if held:
+        listed = ", ".join(f"{n} {_WHY.get(why, why)}" for why, n in sorted(held.items()))
+        notes.append(f"no observation from {sum(held.values())} count(s): {listed}")
     out = []
-    for (site, cls), c in best.items():
+    for c in placed_counts(claims):
+        day = date.fromisoformat(c.value["date"])
+        when = datetime(day.year, day.month, day.day, tzinfo=UTC)
+        try:  # a number no yard holds, or a date no image has, is a misreading
+            plausible.check_time(when, "imagery date")
+            plausible.check_count(c.value.get("count"), f"count {c.quote!r}")
+        except InputError as exc:
+            notes.append(f"no observation from {exc}")
+            continue
         out.append(
             Observation(
-                site=site,
+                site=c.site or "",
                 observed_at=when,
-                railcar_class=cls,
+                railcar_class=c.value.get("railcar_class", "total"),
                 count=int(c.value["count"]),
                 method="press",
                 source=doc.outlet or Path(doc.path).name,

@@ -163,6 +163,8 @@ def from_claims(
             continue
         value = c.get("value") or {}
         if kind == "count":
+            if value.get("role", "current") not in {"current", "breakdown"}:
+                continue  # a change, a capacity or a plan is no count of what was seen
             o = obs_by_claim.get(c["id"])
             day = o.observed_at.date() if o else imagery_day.get(c["document_id"])
             key = _format_value(_claim_number(value), value)
