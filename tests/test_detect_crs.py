@@ -82,10 +82,12 @@ def test_same_scene_same_count_in_any_crs(scene: Path, tmp_path: Path) -> None:
     counts = {"own": detect_file(scene, detector).counts}
     for name, crs in [("mercator", "EPSG:3857"), ("geographic", "EPSG:4326")]:
         counts[name] = detect_file(warp(scene, crs, tmp_path / f"{name}.tif"), detector).counts
-    own = counts["own"]
+    own, square, geographic = counts["own"], counts["mercator"], counts["geographic"]
     assert sum(own.values()) >= 20  # the detector really sees this scene
-    for name in ("mercator", "geographic"):
-        other = counts[name]
-        assert abs(sum(other.values()) - sum(own.values())) <= 2, counts
-        # Classes too: squashed cars were taken for other types (tank for open).
-        assert all(abs(other[c] - own[c]) <= 3 for c in own), counts
+    for other in (square, geographic):
+        assert abs(sum(other.values()) - sum(own.values())) <= 0.1 * sum(own.values()), counts
+    # Both warped copies went through the same bilinear resampling, so what tells them
+    # apart is only the shape of their pixels: Web Mercator's are square on the ground,
+    # EPSG:4326's are not. Squashed cars were taken for other types (tank for open).
+    assert abs(sum(geographic.values()) - sum(square.values())) <= 2, counts
+    assert all(abs(geographic[c] - square[c]) <= 2 for c in own), counts
