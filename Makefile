@@ -4,7 +4,22 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test bench lint install clean
+.PHONY: demo test bench lint install clean static
+
+# The dashboard's browser libraries come from the npm registry (frontend/package-lock.json)
+# and are copied into the package; the copies are generated, never committed.
+VENDOR := src/railwatch/web/static/vendor
+VENDOR_STAMP := $(VENDOR)/.built
+
+$(VENDOR_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	rm -rf $(VENDOR) && mkdir -p $(VENDOR)/images
+	cp frontend/node_modules/leaflet/dist/leaflet.js frontend/node_modules/leaflet/dist/leaflet.css $(VENDOR)/
+	cp frontend/node_modules/leaflet/dist/images/*.png $(VENDOR)/images/
+	cp frontend/node_modules/swagger-ui-dist/swagger-ui-bundle.js frontend/node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/
+	touch $(VENDOR_STAMP)
+
+static: $(VENDOR_STAMP)
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -14,15 +29,16 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install -q -e '.[dev,postgres,train]'
 	touch $(STAMP)
 
-install: $(STAMP)
+install: $(STAMP) $(VENDOR_STAMP)
 
-demo: $(STAMP)
+demo: $(STAMP) $(VENDOR_STAMP)
 	$(BIN)/railwatch demo --out demo-output
+	@echo "serve the demo store: $(BIN)/railwatch serve --db demo-output/railwatch.db"
 
-test: $(STAMP)
+test: $(STAMP) $(VENDOR_STAMP)
 	$(BIN)/python -m pytest -q
 
-bench: $(STAMP)
+bench: $(STAMP) $(VENDOR_STAMP)
 	$(BIN)/python -m bench
 
 lint: $(STAMP)
@@ -30,4 +46,4 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 
 clean:
-	rm -rf $(VENV) demo-output build *.egg-info src/*.egg-info
+	rm -rf $(VENV) $(VENDOR) frontend/node_modules demo-output build *.egg-info src/*.egg-info

@@ -116,3 +116,36 @@ def add_event(store: Store, event: Event) -> tuple[Event, bool]:
 def list_events(store: Store, *, site: str | None = None) -> list[Event]:
     with store.transaction() as session:
         return event_rows.list_events(session, site=site)
+
+
+def image_detections(store: Store, image_id: int) -> dict:
+    """An image's stored detections as a GeoJSON FeatureCollection (lon/lat).
+
+    Properties as ``detect --out`` writes them, plus the detection's ``id``.
+
+    Raises:
+        NotFoundError: no image has this id.
+    """
+    with store.transaction() as session:
+        image = image_rows.get(session, image_id)
+        found = detection_rows.list_for_image(session, image_id)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": d.id,
+                "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in d.polygon]]},
+                "properties": {
+                    "id": d.id,
+                    "class": d.railcar_class,
+                    "score": d.score,
+                    "tarped": d.tarped,
+                    "image_id": image_id,
+                    "acquired_at": image.to_dict()["acquired_at"],
+                    "model_version": d.model_version,
+                },
+            }
+            for d in found
+        ],
+    }

@@ -19,6 +19,7 @@ from railwatch.analyze.assessment import (
 from railwatch.analyze.baseline import Baseline, Tail, robust_scale, tail_probability
 from railwatch.analyze.onset import Onset, find_onset
 from railwatch.analyze.series import MAX_CLOUD, Candidate, DayValue, Sigmas, collect
+from railwatch.analyze.timeline import site_timeline, timeline
 from railwatch.analyze.window import Window, parse_window
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
     "assess",
     "assess_site",
     "collect",
+    "site_timeline",
+    "timeline",
     "find_onset",
     "parse_window",
     "robust_scale",
