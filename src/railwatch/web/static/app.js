@@ -176,7 +176,7 @@ const ImageTiles = () => L.GridLayer.extend({
     img.className = "image-tile";
     const path = `/images/${this.options.imageId}/tiles/${coords.z}/${coords.x}/${coords.y}.png`;
     api(path, { raw: true }).then(async (r) => {
-      if (r.status !== 200) { done(null, img); return; }
+      if (r.status !== 200) { img.style.visibility = "hidden"; done(null, img); return; }
       const url = URL.createObjectURL(await r.blob());
       img.onload = () => { URL.revokeObjectURL(url); img.dataset.loaded = "1"; done(null, img); };
       img.src = url;
@@ -225,8 +225,8 @@ function drawBoxes() {
 function drawChart(tl) {
   const box = document.getElementById("chart");
   const dates = tl.dates;
-  const W = Math.max(900, Math.min(6000, dates.length * 4)), H = 260;
-  const pad = { l: 40, r: 12, t: 16, b: 40 };
+  const W = Math.max(box.clientWidth - 2, 600, Math.min(8000, dates.length * 3)), H = 260;
+  const pad = { l: 40, r: 60, t: 16, b: 40 };
   const t0 = Date.parse(dates[0].date), t1 = Date.parse(dates[dates.length - 1].date) || t0 + 1;
   const span = Math.max(1, t1 - t0);
   const x = (d) => pad.l + ((Date.parse(d) - t0) / span) * (W - pad.l - pad.r);
@@ -322,7 +322,10 @@ async function selectImage(id) {
   if (!image) { say("No image " + id + " at this site.", true); return; }
   if (state.layers.tiles) state.map.removeLayer(state.layers.tiles);
   const Tiles = ImageTiles();
-  state.layers.tiles = new Tiles({ imageId: id, maxZoom: 22, tileSize: 256 }).addTo(state.map);
+  state.map.getContainer().dataset.tiles = "loading";
+  state.layers.tiles = new Tiles({ imageId: id, maxZoom: 22, tileSize: 256 });
+  state.layers.tiles.on("load", () => { state.map.getContainer().dataset.tiles = "loaded"; });
+  state.layers.tiles.addTo(state.map);
   state.layers.tiles.bringToBack();
   const doc = await api(`/images/${id}/review`);
   state.review = { image, revision: doc.review.revision, labels: doc.review.labels, undo: [],
