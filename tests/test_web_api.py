@@ -323,3 +323,19 @@ def test_report_downloads(client, site):
     assert client.get(f"{V1}/sites/tumangang/report.exe").status_code == 422
     j = client.get(f"{V1}/sites/tumangang/judgment", params={"window": "2y"}).json()
     assert j["level"] == "unprecedented" and j["judgment"]
+
+
+def test_cached_analyses_follow_the_store(client, site, store):
+    first = client.get(f"{V1}/sites/tumangang/timeline", params={"window": "2y"}).json()
+    assert first["dates"][-1]["method"] == "detector"
+    # A change made outside the app (the CLI, another process) is seen at once.
+    from railwatch import imagery
+
+    imagery.set_cloud_cover(store, site.peak.id, 80.0)
+    clouded = client.get(f"{V1}/sites/tumangang/timeline", params={"window": "2y"}).json()
+    assert clouded["dates"][-1]["basis"] == "clouded"
+    service.add_counts(
+        store, site="tumangang", observed_at=site.peak.acquired_at, counts={"box": 3}, analyst="x"
+    )
+    after = client.get(f"{V1}/sites/tumangang/timeline", params={"window": "2y"}).json()
+    assert after["dates"][-1]["method"] == "analyst"

@@ -149,3 +149,22 @@ def image_detections(store: Store, image_id: int) -> dict:
             for d in found
         ],
     }
+
+
+def store_version(store: Store) -> tuple[int, ...]:
+    """A cheap fingerprint of what analyses read: it changes whenever a count, image, event
+    or model is added, changed or removed, so callers can cache analyses against it."""
+    from sqlalchemy import func, select
+
+    from railwatch.store.schema import EventRow, ImageRow, ModelRow, ObservationRow
+
+    with store.transaction() as session:
+        out: list[int] = []
+        for row in (ObservationRow, ImageRow, EventRow, ModelRow):
+            n, top = session.execute(select(func.count(row.id), func.max(row.id))).one()
+            out += [int(n or 0), int(top or 0)]
+        # Cloud cover and model metadata change in place: fold their values in too.
+        clouds = [(m or {}).get("cloud_cover") for m in session.scalars(select(ImageRow.meta))]
+        metas = [repr(sorted((m or {}).items())) for m in session.scalars(select(ModelRow.meta))]
+        out.append(hash((tuple(clouds), tuple(metas))))
+        return tuple(out)

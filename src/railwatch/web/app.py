@@ -13,7 +13,7 @@ from __future__ import annotations
 import hmac
 import json
 import tempfile
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
@@ -149,6 +149,19 @@ class _Guard:
         return with_headers
 
 
+class _Memo:
+    def __init__(self, capacity: int) -> None:
+        from railwatch.web.tiles import _LRU
+
+        self._lru = _LRU(capacity)
+
+    def get(self, key: object) -> Any:
+        return self._lru.get(key)
+
+    def put(self, key: object, value: Any) -> None:
+        self._lru.put(key, value)
+
+
 class _TooLarge(Exception):
     pass
 
@@ -204,6 +217,19 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
     """
     settings = settings or WebSettings()
     tiles = TileRenderer()
+    # Analyses of long histories take seconds (analyze.assess is per date over its window);
+    # they are kept against the store's fingerprint, so any new count makes them stale.
+    analyses = _Memo(32)
+
+    def memo(kind: str, slug: str, opts: dict[str, Any], compute: Any) -> Response:
+        # Kept as encoded JSON: re-encoding a ten-year timeline costs more than the look-up.
+        key = (kind, slug, repr(sorted(opts.items())), service.store_version(store))
+        hit = analyses.get(key)
+        if hit is None:
+            hit = json.dumps(compute(), default=_plain, ensure_ascii=False).encode()
+            analyses.put(key, hit)
+        return Response(hit, media_type="application/json")
+
     app = FastAPI(
         title="railwatch",
         version=__version__,
@@ -294,12 +320,14 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
         railcar_class: Cls = "freight",
         window: Win = "5y",
         max_cloud: Cloud = 25.0,
-    ) -> dict[str, Any]:
+    ) -> Response:
         """As ``railwatch analyze --site SLUG --json``."""
         from railwatch import analyze
 
         opts = _analysis_options(as_of, railcar_class, window, max_cloud)
-        return analyze.assess_site(store, slug, **opts).to_dict()
+        return memo(
+            "analysis", slug, opts, lambda: analyze.assess_site(store, slug, **opts).to_dict()
+        )
 
     @app.get(f"{API}/sites/{{slug}}/timeline", tags=["analysis"])
     def timeline(
@@ -308,12 +336,12 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
         railcar_class: Cls = "freight",
         window: Win = "5y",
         max_cloud: Cloud = 25.0,
-    ) -> dict[str, Any]:
+    ) -> Response:
         """The analysis laid out for the dashboard's chart: one entry per date."""
         from railwatch import analyze
 
         opts = _analysis_options(as_of, railcar_class, window, max_cloud)
-        return analyze.site_timeline(store, slug, **opts)
+        return memo("timeline", slug, opts, lambda: analyze.site_timeline(store, slug, **opts))
 
     @app.get(f"{API}/sites/{{slug}}/judgment", tags=["analysis"])
     def judgment(
@@ -322,18 +350,13 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
         railcar_class: Cls = "freight",
         window: Win = "5y",
         lang: Lang = "en",
-    ) -> dict[str, Any]:
+    ) -> Response:
         """The key judgment the report opens with."""
         from railwatch import report
 
-        return report.judge(
-            store,
-            slug,
-            lang=lang,
-            as_of=_when(as_of, "as_of"),
-            railcar_class=railcar_class,
-            window=window,
-        )
+        opts = {"lang": lang, "as_of": _when(as_of, "as_of"), "railcar_class": railcar_class}
+        opts["window"] = window
+        return memo("judgment", slug, opts, lambda: report.judge(store, slug, **opts))
 
     @app.get(f"{API}/sites/{{slug}}/report.{{fmt}}", tags=["reports"])
     def report_file(
@@ -532,7 +555,7 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
 
 
 def _plain(value: Any) -> Any:
-    if isinstance(value, datetime):
+    if isinstance(value, datetime | date):
         return value.isoformat().replace("+00:00", "Z")
     if hasattr(value, "to_dict"):
         return value.to_dict()

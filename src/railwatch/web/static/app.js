@@ -192,9 +192,20 @@ function drawMap() {
   const site = L.geoJSON(state.site.geometry, { style: { color: "#0b5cad", weight: 2, fill: false } });
   site.addTo(map);
   map.fitBounds(site.getBounds());
-  state.layers.footprints = L.layerGroup(state.images.map((im) => L.geoJSON(im.footprint, {
+  // Footprints: one canvas layer under the boxes, however many images (ten years: 3 650).
+  map.createPane("footprints").style.zIndex = 350;
+  state.layers.footprints = L.geoJSON({
+    type: "FeatureCollection",
+    features: state.images.map((im) => ({ type: "Feature", properties: { id: im.id }, geometry: im.footprint })),
+  }, {
+    pane: "footprints",
+    renderer: L.canvas({ pane: "footprints" }),
     style: { color: "#555", weight: 1, dashArray: "4 3", fillOpacity: 0.02 },
-  }).on("click", () => { location.hash = `#/site/${state.site.slug}/image/${im.id}`; }))).addTo(map);
+    onEachFeature: (f, layer) => layer.on("click", () => {
+      if (state.review && (state.review.drawing || state.review.image.id === f.properties.id)) return;
+      location.hash = `#/site/${state.site.slug}/image/${f.properties.id}`;
+    }),
+  }).addTo(map);
   state.layers.boxes = L.layerGroup().addTo(map);
   map.on("click", onMapClick);
 }
