@@ -339,3 +339,10 @@ def test_cached_analyses_follow_the_store(client, site, store):
     )
     after = client.get(f"{V1}/sites/tumangang/timeline", params={"window": "2y"}).json()
     assert after["dates"][-1]["method"] == "analyst"
+
+
+def test_serve_refuses_bad_settings_in_one_line(cli):
+    for args in (("--auth", "nobody"), ("--token", "short")):
+        result = cli("serve", *args, ok=False)
+        assert result.exit_code == 2
+        assert len(result.stderr.strip().splitlines()) == 1 and "error:" in result.stderr
