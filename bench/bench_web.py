@@ -261,7 +261,7 @@ def page_time(app) -> None:
                 page.wait_for_selector(
                     "svg.chart g.date >> nth=-1", state="attached", timeout=120_000
                 )
-                page.wait_for_selector("#map .leaflet-overlay-pane")
+                page.wait_for_selector("#map .leaflet-footprints-pane canvas", state="attached")
                 runs.append(time.perf_counter() - t0)
                 n = page.locator("svg.chart g.date").count()
                 page.goto("about:blank")
