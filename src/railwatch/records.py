@@ -132,4 +132,42 @@ class SiteGroup(_Record):
     name: str
     sites: tuple[str, ...]
     description: str = ""
+
+
+@dataclass(frozen=True)
+class Review(_Record):
+    """An analyst's labels of one image, as last saved.
+
+    ``labels`` are plain dicts: ``key`` (``d<detection id>`` or ``a<n>`` for a
+    car the analyst drew), ``detection_id``, ``railcar_class``, ``tarped``,
+    ``status`` (``detected`` untouched, ``accepted``, ``rejected``, ``added``),
+    ``polygon`` (EPSG:4326 ring) and ``score`` (the detector's, None when drawn).
+    ``revision`` is 0 for an image nobody has saved yet.
+    """
+
+    image_id: int
+    site: str
+    acquired_at: datetime
+    status: str  # pending | in-progress | reviewed
+    revision: int
+    reviewer: str | None
+    model_version: str
+    labels: tuple[dict[str, Any], ...]
+    updated_at: datetime | None = None
+    reviewed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ReviewEdit(_Record):
+    """One save of a review, kept whole so no one's work is lost to a later save."""
+
+    image_id: int
+    revision: int
+    reviewer: str
+    action: str  # save | reviewed
+    at: datetime
+    changes: tuple[dict[str, Any], ...]
+    labels: tuple[dict[str, Any], ...]
+    base_revision: int | None = None
+    conflict: bool = False
     id: int | None = None

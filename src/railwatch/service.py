@@ -152,3 +152,55 @@ def get_group(store: Store, slug: str) -> SiteGroup:
 def list_groups(store: Store) -> list[SiteGroup]:
     with store.transaction() as session:
         return group_rows.all_groups(session)
+
+
+def image_detections(store: Store, image_id: int) -> dict:
+    """An image's stored detections as a GeoJSON FeatureCollection (lon/lat).
+
+    Properties as ``detect --out`` writes them, plus the detection's ``id``.
+
+    Raises:
+        NotFoundError: no image has this id.
+    """
+    with store.transaction() as session:
+        image = image_rows.get(session, image_id)
+        found = detection_rows.list_for_image(session, image_id)
+    return {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "id": d.id,
+                "geometry": {"type": "Polygon", "coordinates": [[list(p) for p in d.polygon]]},
+                "properties": {
+                    "id": d.id,
+                    "class": d.railcar_class,
+                    "score": d.score,
+                    "tarped": d.tarped,
+                    "image_id": image_id,
+                    "acquired_at": image.to_dict()["acquired_at"],
+                    "model_version": d.model_version,
+                },
+            }
+            for d in found
+        ],
+    }
+
+
+def store_version(store: Store) -> tuple[int, ...]:
+    """A cheap fingerprint of what analyses read: it changes whenever a count, image, event
+    or model is added, changed or removed, so callers can cache analyses against it."""
+    from sqlalchemy import func, select
+
+    from railwatch.store.schema import EventRow, ImageRow, ModelRow, ObservationRow
+
+    with store.transaction() as session:
+        out: list[int] = []
+        for row in (ObservationRow, ImageRow, EventRow, ModelRow):
+            n, top = session.execute(select(func.count(row.id), func.max(row.id))).one()
+            out += [int(n or 0), int(top or 0)]
+        # Cloud cover and model metadata change in place: fold their values in too.
+        clouds = [(m or {}).get("cloud_cover") for m in session.scalars(select(ImageRow.meta))]
+        metas = [repr(sorted((m or {}).items())) for m in session.scalars(select(ModelRow.meta))]
+        out.append(hash((tuple(clouds), tuple(metas))))
+        return tuple(out)

@@ -39,6 +39,7 @@ from railwatch.analyze.mix import (
 )
 from railwatch.analyze.onset import Onset, find_onset
 from railwatch.analyze.series import MAX_CLOUD, Candidate, DayValue, Sigmas, collect
+from railwatch.analyze.timeline import site_timeline, timeline
 from railwatch.analyze.window import Window, parse_window
 
 __all__ = [
@@ -72,6 +73,8 @@ __all__ = [
     "assess",
     "assess_site",
     "collect",
+    "site_timeline",
+    "timeline",
     "find_onset",
     "parse_window",
     "robust_scale",

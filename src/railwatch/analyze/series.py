@@ -126,7 +126,14 @@ def _key(obs: Observation) -> str:
             return f"image:{obs.image_id}"
         return f"detector:{obs.model_version or ''}:{obs.source}"
     if obs.method == "analyst":
-        return f"analyst:{obs.analyst or obs.source}"
+        # A reviewed image is its own count set: one analyst reviewing two images
+        # of a day counted two scenes, not one.
+        name = obs.analyst or obs.source
+        return (
+            f"analyst:{name}:image:{obs.image_id}"
+            if obs.image_id is not None
+            else f"analyst:{name}"
+        )
     if obs.document_id is not None:
         return f"document:{obs.document_id}"
     return f"{obs.method}:{obs.source}"

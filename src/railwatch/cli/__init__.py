@@ -65,8 +65,10 @@ from railwatch.cli import (  # noqa: E402
     images_cmd,
     press_cmd,
     report_cmd,
+    review_cmd,
     simulate_cmd,
     store_cmd,
+    web_cmd,
 )
 
 for _module in (
@@ -77,6 +79,8 @@ for _module in (
     analyze_cmd,
     press_cmd,
     report_cmd,
+    review_cmd,
+    web_cmd,
     demo_cmd,
 ):
     _module.register(app)

@@ -75,15 +75,7 @@ def report_site(
             window=window,
         )
     if as_json:
-        emit_json(
-            {
-                "judgment": result.judgment,
-                "level": result.level,
-                "term": result.term,
-                "files": {k: str(v) for k, v in result.files.items()},
-                "seconds": {k: round(v, 3) for k, v in result.seconds.items()},
-            }
-        )
+        emit_json(result.to_dict())
         return
     out.print(result.judgment, highlight=False, markup=False, soft_wrap=True)
     for name, path in result.files.items():

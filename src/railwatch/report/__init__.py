@@ -6,7 +6,14 @@ cross-check and the caveats, in English or French, as self-contained HTML, PDF
 and Markdown. :func:`write` is the entry point the CLI and the web app share.
 """
 
-from railwatch.report.document import FORMATS, ReportResult, md_escape, parse_formats, write
+from railwatch.report.document import (
+    FORMATS,
+    ReportResult,
+    judge,
+    md_escape,
+    parse_formats,
+    write,
+)
 from railwatch.report.judgment import Judgment, caveats, judgment
 from railwatch.report.model import ReportData, build
 
@@ -17,6 +24,7 @@ __all__ = [
     "ReportResult",
     "build",
     "caveats",
+    "judge",
     "judgment",
     "md_escape",
     "parse_formats",

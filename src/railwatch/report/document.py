@@ -911,6 +911,28 @@ def write(
     )
 
 
+def judge(
+    store: Store,
+    site: str,
+    *,
+    lang: str = "en",
+    as_of: datetime | None = None,
+    railcar_class: str = "freight",
+    window: str = "5y",
+) -> dict[str, Any]:
+    """The key judgment a report would open with, without drawing or writing anything.
+
+    Raises:
+        NotFoundError: unknown site.
+        InputError: bad language, class or window.
+    """
+    check_lang(lang)
+    railcars.members(railcar_class)
+    data = build(store, site, as_of=as_of, railcar_class=railcar_class, window=window)
+    kj = key_judgment(data, lang)
+    return {"judgment": kj.text, "level": data.level, "term": kj.term}
+
+
 def _put(path: Path, content: bytes) -> Path:
     # Write beside, then rename, so a reader never sees half a report.
     tmp = path.with_name(f".{path.name}.part")

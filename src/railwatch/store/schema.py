@@ -237,3 +237,43 @@ class SiteGroupMemberRow(Base):
     )
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ReviewRow(Base):
+    """An analyst's corrected labels of one image: the latest save wins.
+
+    ``revision`` grows by one with every save; a client saves against the
+    revision it loaded, and a save over a newer one is kept but flagged as a
+    conflict (the overwritten labels stay in :class:`ReviewEditRow`).
+    """
+
+    __tablename__ = "reviews"
+    __table_args__ = (
+        CheckConstraint("status IN ('in-progress', 'reviewed')", name="status_known"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    image_id: Mapped[int] = mapped_column(ForeignKey("images.id", ondelete="CASCADE"), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="in-progress")
+    reviewer: Mapped[str] = mapped_column(String(200))
+    model_version: Mapped[str] = mapped_column(String(100), default="")
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    labels: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class ReviewEditRow(Base):
+    """Every save of a review, whole: who, when, what changed, what it replaced."""
+
+    __tablename__ = "review_edits"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"), index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    reviewer: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(16))  # save | reviewed
+    changes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    labels: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    base_revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    conflict: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,515 @@
+// railwatch dashboard and review tool. Plain DOM, no framework; every piece of text from the
+// store goes in through textContent or an attribute, never as markup, so press text cannot run.
+"use strict";
+
+const API = "/api/v1";
+const CLASSES = ["box", "open", "tank", "flat", "passenger", "locomotive", "other"];
+const COLOURS = {
+  box: "#1f77b4", open: "#8c564b", tank: "#2ca02c", flat: "#ff7f0e",
+  passenger: "#9467bd", locomotive: "#d62728", other: "#7f7f7f",
+};
+const CAR_WIDTH_M = 3.2;
+
+const state = { site: null, timeline: null, images: [], map: null, layers: {}, review: null };
+window.railwatch = state; // for people poking at the page and for the browser tests
+
+// ---------------------------------------------------------------------------- helpers
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (k === "class") node.className = v;
+    else node.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+function svg(tag, attrs, ...children) {
+  const node = document.createElementNS("http://www.w3.org/2000/svg", tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined) continue;
+    if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else node.setAttribute(k, String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+function say(message, error) {
+  const s = document.getElementById("status");
+  s.textContent = message || "";
+  s.className = error ? "error" : "";
+}
+function token() { return document.getElementById("token").value.trim(); }
+function headers(extra) {
+  const h = Object.assign({}, extra || {});
+  if (token()) h.Authorization = "Bearer " + token();
+  return h;
+}
+async function api(path, options) {
+  const opts = Object.assign({}, options || {});
+  opts.headers = headers(opts.headers);
+  const r = await fetch(API + path, opts);
+  if (opts.raw) return r;
+  const body = await r.json().catch(() => ({ error: r.statusText }));
+  if (!r.ok) {
+    const err = new Error(body.error || r.statusText);
+    err.status = r.status;
+    throw err;
+  }
+  return body;
+}
+function levelClass(level) { return "level-" + String(level || "").replace(/[^a-z-]/g, ""); }
+function crumbs(...parts) {
+  const nav = document.getElementById("crumbs");
+  nav.replaceChildren(...parts.flatMap((p, i) => (i ? [" › ", p] : [p])));
+}
+
+// ---------------------------------------------------------------------------- routing
+async function route() {
+  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  try {
+    if (parts[0] === "site" && parts[1]) {
+      await showSite(decodeURIComponent(parts[1]), parts[2] === "image" ? Number(parts[3]) : null);
+    } else {
+      await showSites();
+    }
+  } catch (e) {
+    say(e.status === 401 ? "This server wants the token for reads: type it above." : e.message, true);
+  }
+}
+
+// ---------------------------------------------------------------------------- site list
+async function showSites() {
+  crumbs(el("span", {}, "sites"));
+  const main = document.getElementById("main");
+  const { sites } = await api("/sites");
+  const body = el("tbody");
+  main.replaceChildren(
+    el("h1", {}, "Sites"),
+    el("table", { class: "sites" },
+      el("thead", {}, el("tr", {}, ["site", "country", "latest date", "freight cars", "level"]
+        .map((h) => el("th", { scope: "col" }, h)))),
+      body),
+  );
+  for (const s of sites) {
+    const row = el("tr", {}, el("td", {}, el("a", { href: "#/site/" + encodeURIComponent(s.slug) },
+      s.name)), el("td", {}, s.country), el("td", {}, "…"), el("td", {}, ""), el("td", {}, ""));
+    body.append(row);
+    api("/sites/" + encodeURIComponent(s.slug) + "/analysis").then((a) => {
+      row.children[2].textContent = a.latest.date;
+      row.children[3].textContent = a.latest.value;
+      row.children[4].textContent = a.latest.level;
+      row.children[4].className = levelClass(a.latest.level);
+    }).catch(() => { row.children[2].textContent = "no observations"; });
+  }
+  say(sites.length ? "" : "No sites yet: railwatch sites add --builtin");
+}
+
+// ---------------------------------------------------------------------------- site page
+async function showSite(slug, imageId) {
+  if (!state.site || state.site.slug !== slug || !document.getElementById("map")) {
+    await loadSite(slug);
+  }
+  if (imageId) await selectImage(imageId);
+}
+
+async function loadSite(slug) {
+  const q = "/sites/" + encodeURIComponent(slug);
+  const [site, images, timeline] = await Promise.all([
+    api(q), api(q + "/images"), api(q + "/timeline").catch(() => null),
+  ]);
+  state.site = site;
+  state.images = images.images;
+  state.timeline = timeline;
+  crumbs(el("a", { href: "#/" }, "sites"), el("span", {}, site.name));
+  const main = document.getElementById("main");
+  const reviewPanel = el("section", { class: "panel", id: "review", "aria-label": "review" },
+    el("h2", {}, "Image"), el("p", {}, "Pick an image: a footprint on the map or a date on the chart."));
+  main.replaceChildren(
+    el("h1", {}, site.name, " ", el("small", {}, site.country)),
+    el("div", { class: "site-grid" },
+      el("div", {}, el("div", { id: "map", role: "application", "aria-label": "map of the site" })),
+      el("div", {},
+        el("section", { class: "panel", id: "finding" }, el("h2", {}, "Finding"),
+          el("p", { class: "finding" }, timeline ? timeline.finding : "No observations yet."),
+          el("p", { class: "judgment", id: "judgment" }, "")),
+        reviewPanel,
+        el("section", { class: "panel downloads", "aria-label": "report" }, el("h2", {}, "Report"),
+          ["html", "pdf", "md"].map((f) => el("button", { type: "button", onclick: () => download(f) },
+            "Download " + f.toUpperCase()))))),
+    el("section", { "aria-label": "timeline" }, el("h2", {}, "Timeline"), el("div", { class: "chart-wrap", id: "chart" })),
+    el("section", { "aria-label": "press comparison", id: "press" }, el("h2", {}, "Press")),
+  );
+  drawMap();
+  if (timeline) drawChart(timeline);
+  api(q + "/judgment").then((j) => {
+    document.getElementById("judgment").textContent = "Key judgment: " + j.judgment;
+  }).catch(() => {});
+  api("/press/comparison?site=" + encodeURIComponent(slug)).then(drawPress).catch(() => {});
+}
+
+async function download(fmt) {
+  say("Writing the " + fmt.toUpperCase() + " report…");
+  const r = await api("/sites/" + encodeURIComponent(state.site.slug) + "/report." + fmt, { raw: true });
+  if (!r.ok) { say("Report failed: " + r.status, true); return; }
+  const url = URL.createObjectURL(await r.blob());
+  const a = el("a", { href: url, download: state.site.slug + "." + fmt });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10000);
+  say("");
+}
+
+// ---------------------------------------------------------------------------- map
+const ImageTiles = () => L.GridLayer.extend({
+  createTile(coords, done) {
+    const img = document.createElement("img");
+    img.alt = "";
+    img.className = "image-tile";
+    const path = `/images/${this.options.imageId}/tiles/${coords.z}/${coords.x}/${coords.y}.png`;
+    api(path, { raw: true }).then(async (r) => {
+      if (r.status !== 200) { img.style.visibility = "hidden"; done(null, img); return; }
+      const url = URL.createObjectURL(await r.blob());
+      img.onload = () => { URL.revokeObjectURL(url); img.dataset.loaded = "1"; done(null, img); };
+      img.src = url;
+    }).catch((e) => done(e, img));
+    return img;
+  },
+});
+
+function drawMap() {
+  if (state.map) state.map.remove();
+  const map = L.map("map", { zoomSnap: 0.5, maxZoom: 22, keyboard: true, attributionControl: false });
+  state.map = map;
+  const site = L.geoJSON(state.site.geometry, { style: { color: "#0b5cad", weight: 2, fill: false } });
+  site.addTo(map);
+  map.fitBounds(site.getBounds());
+  // Footprints: one canvas layer under the boxes, however many images (ten years: 3 650).
+  map.createPane("footprints").style.zIndex = 350;
+  state.layers.footprints = L.geoJSON({
+    type: "FeatureCollection",
+    features: state.images.map((im) => ({ type: "Feature", properties: { id: im.id }, geometry: im.footprint })),
+  }, {
+    pane: "footprints",
+    renderer: L.canvas({ pane: "footprints" }),
+    style: { color: "#555", weight: 1, dashArray: "4 3", fillOpacity: 0.02 },
+    onEachFeature: (f, layer) => layer.on("click", () => {
+      if (state.review && (state.review.drawing || state.review.image.id === f.properties.id)) return;
+      location.hash = `#/site/${state.site.slug}/image/${f.properties.id}`;
+    }),
+  }).addTo(map);
+  state.layers.boxes = L.layerGroup().addTo(map);
+  map.on("click", onMapClick);
+}
+
+function labelStyle(lab) {
+  const active = state.review && state.review.active === lab.key;
+  return {
+    color: COLOURS[lab.railcar_class] || "#000",
+    weight: active ? 4 : 2,
+    dashArray: lab.status === "rejected" ? "2 4" : (lab.status === "added" ? "6 2" : null),
+    fillOpacity: lab.status === "rejected" ? 0 : 0.15,
+    className: "det det-" + lab.key + " status-" + lab.status,
+  };
+}
+
+function drawBoxes() {
+  const g = state.layers.boxes;
+  g.clearLayers();
+  if (!state.review) return;
+  for (const lab of state.review.labels) {
+    const poly = L.polygon(lab.polygon.map(([lon, lat]) => [lat, lon]), labelStyle(lab));
+    poly.on("click", (ev) => { L.DomEvent.stopPropagation(ev); activate(lab.key); });
+    g.addLayer(poly);
+  }
+}
+
+// ---------------------------------------------------------------------------- chart
+function drawChart(tl) {
+  const box = document.getElementById("chart");
+  const dates = tl.dates;
+  const W = Math.max(box.clientWidth - 2, 600, Math.min(8000, dates.length * 3)), H = 260;
+  const pad = { l: 40, r: 60, t: 16, b: 40 };
+  const t0 = Date.parse(dates[0].date), t1 = Date.parse(dates[dates.length - 1].date) || t0 + 1;
+  const span = Math.max(1, t1 - t0);
+  const x = (d) => pad.l + ((Date.parse(d) - t0) / span) * (W - pad.l - pad.r);
+  const top = Math.max(1, ...dates.map((d) => Math.max(d.value, d.max || 0)),
+    ...tl.press.map((p) => p.count));
+  const y = (v) => H - pad.b - (v / top) * (H - pad.t - pad.b);
+  const bw = Math.max(2, Math.min(14, ((W - pad.l - pad.r) / dates.length) * 0.7));
+  const root = svg("svg", { class: "chart", width: W, height: H, viewBox: `0 0 ${W} ${H}`,
+    role: "group", "aria-label": `${tl.railcar_class} railcars per date, ${dates.length} dates` });
+  // Baseline band: earlier median to earlier maximum.
+  const withBase = dates.filter((d) => d.median !== null && d.max !== null);
+  if (withBase.length > 1) {
+    const pts = withBase.map((d) => `${x(d.date)},${y(d.max)}`)
+      .concat(withBase.slice().reverse().map((d) => `${x(d.date)},${y(d.median)}`));
+    root.append(svg("polygon", { class: "band", points: pts.join(" ") }));
+  }
+  root.append(svg("line", { x1: pad.l, x2: W - pad.r, y1: y(0), y2: y(0), stroke: "#999" }));
+  for (let v = 0; v <= top; v += Math.max(1, Math.ceil(top / 5))) {
+    root.append(svg("text", { x: pad.l - 6, y: y(v) + 4, "text-anchor": "end" }, v));
+  }
+  const years = new Set(dates.map((d) => d.date.slice(0, 4)));
+  for (const yr of years) {
+    const xx = x(yr + "-01-01");
+    if (xx >= pad.l) root.append(svg("text", { x: xx, y: H - pad.b + 28 }, yr));
+  }
+  for (const ev of tl.events) {
+    const xx = x(ev.date);
+    if (xx < pad.l || xx > W - pad.r) continue;
+    root.append(svg("g", { class: "event" }, svg("line", { x1: xx, x2: xx, y1: pad.t, y2: y(0) }),
+      svg("text", { x: xx + 3, y: pad.t + 8 }, ev.title), svg("title", {}, ev.date + " " + ev.title)));
+  }
+  const many = dates.length > 600;
+  for (const d of dates) {
+    const xx = x(d.date);
+    const g = svg("g", { class: "date", tabindex: many ? -1 : 0, role: "button", "data-date": d.date,
+      "aria-label": `${d.date}: ${d.value} ${tl.railcar_class}, ${d.level}` });
+    g.append(svg("rect", { class: "hit", x: xx - bw / 2 - 1, y: pad.t, width: bw + 2, height: y(0) - pad.t }));
+    let base = 0;
+    const split = CLASSES.filter((c) => d.counts[c]);
+    if (split.length && !many) {
+      for (const c of split) {
+        const n = d.counts[c];
+        g.append(svg("rect", { x: xx - bw / 2, y: y(base + n), width: bw, height: y(base) - y(base + n), fill: COLOURS[c] }));
+        base += n;
+      }
+    } else {
+      g.append(svg("rect", { x: xx - bw / 2, y: y(d.value), width: bw, height: y(0) - y(d.value), fill: "#1f77b4" }));
+    }
+    if (d.level === "unprecedented" || d.level === "elevated") {
+      g.append(svg("circle", { class: "marker-" + d.level, cx: xx, cy: y(d.value) - 7, r: d.level === "unprecedented" ? 5 : 4 }));
+    }
+    g.append(svg("title", {}, `${d.date}: ${d.value} (${d.method}) — ${d.level}`));
+    const pick = () => {
+      const id = d.image_id || (d.image_ids || [])[0];
+      if (id) location.hash = `#/site/${state.site.slug}/image/${id}`;
+      else say(`No image on ${d.date} (${d.method} count).`);
+    };
+    g.addEventListener("click", pick);
+    g.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); pick(); } });
+    root.append(g);
+  }
+  for (const p of tl.press) {
+    const xx = x(p.date), yy = y(p.count);
+    root.append(svg("path", { class: "press", d: `M${xx},${yy - 5}L${xx + 5},${yy}L${xx},${yy + 5}L${xx - 5},${yy}Z` },
+      svg("title", {}, `${p.date}: ${p.source} says ${p.count} ${p.railcar_class}`)));
+  }
+  const legend = el("div", { class: "legend" },
+    CLASSES.map((c) => el("span", {}, el("i", { class: "swatch-" + c }), c)),
+    el("span", {}, "grey band: earlier median to earlier maximum; red dot: unprecedented; orange: elevated; purple diamond: press claim"));
+  legend.querySelectorAll("i").forEach((i, k) => { i.style.background = COLOURS[CLASSES[k]]; });
+  box.replaceChildren(root, legend);
+}
+
+// ---------------------------------------------------------------------------- press
+function drawPress(cmp) {
+  const sec = document.getElementById("press");
+  if (!cmp.groups.length) { sec.append(el("p", {}, "No press reports stored.")); return; }
+  for (const g of cmp.groups) {
+    sec.append(el("h3", {}, "Event " + g.key + " — " + g.documents.length + " report(s): " +
+      g.documents.map((d) => d.outlet || d.title || ("document " + d.id)).join(", ")));
+    sec.append(el("table", {}, el("thead", {}, el("tr", {}, ["slot", "status", "what each source says"]
+      .map((h) => el("th", { scope: "col" }, h)))),
+      el("tbody", {}, g.slots.map((s) => el("tr", {}, el("td", {}, s.label),
+        el("td", {}, s.status, s.note ? el("div", { class: "press-quote" }, s.note) : null),
+        el("td", {}, s.values.map((v) => el("div", {}, v.source + ": " + v.display + " ",
+          el("span", { class: "press-quote" }, "“" + v.quote + "”")))))))));
+  }
+}
+
+// ---------------------------------------------------------------------------- review
+async function selectImage(id) {
+  const image = state.images.find((im) => im.id === id);
+  if (!image) { say("No image " + id + " at this site.", true); return; }
+  if (state.layers.tiles) state.map.removeLayer(state.layers.tiles);
+  const Tiles = ImageTiles();
+  state.map.getContainer().dataset.tiles = "loading";
+  state.layers.tiles = new Tiles({ imageId: id, maxZoom: 22, tileSize: 256 });
+  state.layers.tiles.on("load", () => { state.map.getContainer().dataset.tiles = "loaded"; });
+  state.layers.tiles.addTo(state.map);
+  state.layers.tiles.bringToBack();
+  const doc = await api(`/images/${id}/review`);
+  state.review = { image, revision: doc.review.revision, labels: doc.review.labels, undo: [],
+    active: null, drawing: null, status: doc.review.status, reviewer: doc.review.reviewer };
+  const g = L.geoJSON(image.footprint);
+  state.map.fitBounds(g.getBounds(), { maxZoom: 20 });
+  document.querySelectorAll("svg.chart g.date").forEach((n) => n.classList.toggle("selected",
+    n.dataset.date === image.acquired_at.slice(0, 10)));
+  drawBoxes();
+  drawReview();
+}
+
+function counts(labels) {
+  const out = Object.fromEntries(CLASSES.map((c) => [c, 0]));
+  for (const l of labels) if (l.status !== "rejected") out[l.railcar_class] += 1;
+  return out;
+}
+
+function drawReview() {
+  const r = state.review;
+  const panel = document.getElementById("review");
+  const c = counts(r.labels);
+  const total = Object.values(c).reduce((a, b) => a + b, 0);
+  const list = el("ul", {}, r.labels.map((lab, i) => el("li", { class: (r.active === lab.key ? "active " : "") + lab.status },
+    el("button", { type: "button", "data-key": lab.key, onclick: () => activate(lab.key) },
+      `${i + 1}. ${lab.railcar_class}${lab.tarped ? " (tarp)" : ""} — ${lab.status}` +
+      (lab.score !== null && lab.score !== undefined ? ` ${Number(lab.score).toFixed(2)}` : "")))));
+  const active = r.labels.find((l) => l.key === r.active);
+  const classSelect = el("select", { id: "class-select", "aria-label": "class of the selected car", disabled: !active },
+    CLASSES.map((k) => el("option", { value: k, selected: active && active.railcar_class === k }, k)));
+  classSelect.addEventListener("change", () => edit((l) => { l.railcar_class = classSelect.value; }));
+  panel.replaceChildren(
+    el("h2", {}, `Image ${r.image.id}, ${r.image.acquired_at.slice(0, 16).replace("T", " ")} UTC`),
+    el("p", {}, `Status: ${r.status}` + (r.reviewer ? ` (${r.reviewer})` : "") + `, revision ${r.revision}. ` +
+      `${total} cars: ` + CLASSES.filter((k) => c[k]).map((k) => `${c[k]} ${k}`).join(", ")),
+    el("div", { id: "conflict", class: "conflict", role: "alert" }),
+    el("div", { class: "toolbar" },
+      el("button", { type: "button", id: "accept", onclick: () => edit((l) => { l.status = l.detection_id ? "accepted" : "added"; }), disabled: !active }, "Accept (a)"),
+      el("button", { type: "button", id: "reject", onclick: () => edit((l) => { l.status = "rejected"; }), disabled: !active }, "Reject (r)"),
+      el("button", { type: "button", id: "tarp", onclick: () => edit((l) => { l.tarped = !l.tarped; }), disabled: !active }, "Tarp (t)"),
+      classSelect,
+      el("button", { type: "button", id: "draw", onclick: startDraw, "aria-pressed": r.drawing ? "true" : "false" },
+        r.drawing ? "Drawing: click the car's two ends" : "Draw missed car (d)"),
+      el("label", {}, "width m ", el("input", { id: "car-width", type: "number", min: "1", max: "6", step: "0.1", value: CAR_WIDTH_M, size: 3 })),
+      el("button", { type: "button", id: "undo", onclick: undo, disabled: !r.undo.length }, "Undo (u)"),
+      el("button", { type: "button", id: "save", onclick: () => save(false) }, "Save (s)"),
+      el("button", { type: "button", id: "mark-reviewed", onclick: () => save(true) }, "Mark image reviewed")),
+    el("p", { class: "keys" }, "Keys: n/p next/previous box, a accept, r reject, t tarp, 1–7 class, d draw (two clicks along the car), u undo, s save, Esc cancel."),
+    el("div", { class: "labels" }, list),
+  );
+}
+
+function activate(key) {
+  state.review.active = key;
+  drawBoxes();
+  drawReview();
+  const b = document.querySelector(`.labels button[data-key="${CSS.escape(key)}"]`);
+  if (b) b.focus({ preventScroll: false });
+}
+
+function snapshot() { state.review.undo.push(JSON.stringify(state.review.labels)); }
+function edit(fn) {
+  const r = state.review;
+  const lab = r && r.labels.find((l) => l.key === r.active);
+  if (!lab) return;
+  snapshot();
+  fn(lab);
+  drawBoxes();
+  drawReview();
+}
+function undo() {
+  const r = state.review;
+  if (!r || !r.undo.length) return;
+  r.labels = JSON.parse(r.undo.pop());
+  drawBoxes();
+  drawReview();
+}
+
+function startDraw() {
+  if (!state.review) return;
+  state.review.drawing = { first: null };
+  drawReview();
+  say("Click one end of the missed car, then the other end.");
+}
+
+function onMapClick(ev) {
+  const r = state.review;
+  if (!r || !r.drawing) return;
+  if (!r.drawing.first) { r.drawing.first = ev.latlng; return; }
+  const a = r.drawing.first, b = ev.latlng;
+  r.drawing = null;
+  const width = Number(document.getElementById("car-width").value) || CAR_WIDTH_M;
+  // An oriented box: the clicked axis, half the width either side (local metres).
+  const lat0 = (a.lat + b.lat) / 2, mx = 111320 * Math.cos(lat0 * Math.PI / 180), my = 110540;
+  const dx = (b.lng - a.lng) * mx, dy = (b.lat - a.lat) * my, len = Math.hypot(dx, dy);
+  if (len < 1) { say("The two clicks are too close: click the car's two ends.", true); drawReview(); return; }
+  const nx = (-dy / len) * width / 2, ny = (dx / len) * width / 2;
+  const corner = (p, s) => [p.lng + (s * nx) / mx, p.lat + (s * ny) / my];
+  const ring = [corner(a, 1), corner(b, 1), corner(b, -1), corner(a, -1)];
+  snapshot();
+  let n = 1;
+  while (r.labels.some((l) => l.key === "a" + n)) n += 1;
+  const cls = document.getElementById("class-select").value || "box";
+  r.labels.push({ key: "a" + n, detection_id: null, railcar_class: cls, tarped: false, status: "added", polygon: ring, score: null });
+  r.active = "a" + n;
+  say(`Added a ${cls} (${len.toFixed(1)} m); change its class with 1–7.`);
+  drawBoxes();
+  drawReview();
+}
+
+async function save(reviewed) {
+  const r = state.review;
+  const reviewer = document.getElementById("reviewer").value.trim();
+  if (!reviewer) { say("Type your name as reviewer first.", true); document.getElementById("reviewer").focus(); return; }
+  localStorage.setItem("railwatch.reviewer", reviewer);
+  const body = {
+    reviewer, base_revision: r.revision, reviewed,
+    labels: r.labels.map((l) => ({ key: l.key, detection_id: l.detection_id, railcar_class: l.railcar_class,
+      tarped: l.tarped, status: l.status, polygon: l.detection_id ? null : l.polygon })),
+  };
+  try {
+    const doc = await api(`/images/${r.image.id}/review`, {
+      method: "PUT", body: JSON.stringify(body), headers: { "Content-Type": "application/json" },
+    });
+    r.revision = doc.review.revision;
+    r.labels = doc.review.labels;
+    r.status = doc.review.status;
+    r.reviewer = doc.review.reviewer;
+    r.undo = [];
+    drawBoxes();
+    drawReview();
+    if (doc.conflict) {
+      document.getElementById("conflict").textContent = `Conflict: someone saved this image after you loaded it (base revision ${body.base_revision}); your save replaced theirs as revision ${doc.review.revision}. Their labels are kept in the history.`;
+    }
+    say(reviewed ? `Image ${r.image.id} reviewed: ${doc.observations.length} analyst counts stored.` : `Saved revision ${doc.review.revision}.`);
+    if (reviewed) {
+      const tl = await api("/sites/" + encodeURIComponent(state.site.slug) + "/timeline");
+      state.timeline = tl;
+      drawChart(tl);
+    }
+  } catch (e) {
+    say(e.status === 401 ? "Saving needs the token: type it above." : (e.status === 403 ? e.message : "Save failed: " + e.message), true);
+  }
+}
+
+function onKey(e) {
+  const t = e.target;
+  if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA")) return;
+  const r = state.review;
+  if (!r || e.ctrlKey && e.key !== "z" || e.metaKey || e.altKey) return;
+  const i = r.labels.findIndex((l) => l.key === r.active);
+  const k = e.key;
+  if (k === "n" || k === "p") {
+    const j = r.labels.length ? (i + (k === "n" ? 1 : -1) + r.labels.length) % r.labels.length : -1;
+    if (j >= 0) activate(r.labels[j].key);
+  } else if (k === "a") edit((l) => { l.status = l.detection_id ? "accepted" : "added"; });
+  else if (k === "r" || k === "Delete") edit((l) => { l.status = "rejected"; });
+  else if (k === "t") edit((l) => { l.tarped = !l.tarped; });
+  else if (/^[1-7]$/.test(k)) edit((l) => { l.railcar_class = CLASSES[Number(k) - 1]; });
+  else if (k === "d") startDraw();
+  else if (k === "u" || (e.ctrlKey && k === "z")) undo();
+  else if (k === "s") save(false);
+  else if (k === "Escape") { r.drawing = null; drawReview(); say(""); }
+  else return;
+  e.preventDefault();
+}
+
+window.addEventListener("DOMContentLoaded", () => {
+  const tok = document.getElementById("token");
+  tok.value = sessionStorage.getItem("railwatch.token") || "";
+  tok.addEventListener("change", () => { sessionStorage.setItem("railwatch.token", tok.value.trim()); route(); });
+  document.getElementById("reviewer").value = localStorage.getItem("railwatch.reviewer") || "";
+  document.addEventListener("keydown", onKey);
+  window.addEventListener("hashchange", route);
+  route();
+});

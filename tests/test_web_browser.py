@@ -1,0 +1,198 @@
+"""The dashboard and the review tool in a real headless Chromium (Debian's), via Playwright.
+
+A real uvicorn server on a free local port serves a small simulated site; the
+browser loads the timeline, opens the peak image, rejects the detector's false
+box, draws the car it missed, marks the image reviewed, and the API must then
+give the analyst counts. Screenshots go to the test's tmp dir.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+import web_site
+from railwatch import press
+from railwatch.web import WebSettings, create_app
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TOKEN = "browser-token-123456"
+
+HOSTILE = """<html><head><title>Tumangang <script>window.__pwned=1</script> report</title></head>
+<body><article>
+<h1>Rail yard at Tumangang busy <img src=x onerror="window.__pwned=2"></h1>
+<p>Satellite imagery taken on 5 October 2023 shows 73 freight railcars at the
+Tumangang rail facility, analysts said.</p>
+<p><a href="javascript:window.__pwned=3">Click here</a> for more:
+&lt;script&gt;window.__pwned=4&lt;/script&gt; <script>window.__pwned=5</script></p>
+<p>Before the summit in September the yard usually held about 20 railcars.</p>
+</article></body></html>
+"""
+
+
+def _chromium() -> str:
+    if Path(CHROMIUM).is_file():
+        return CHROMIUM
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing in CI: apt-get install chromium")
+    pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); CI runs these tests")
+
+
+@pytest.fixture
+def server(store, tmp_path: Path):
+    site = web_site.build(store, tmp_path / "images")
+    import uvicorn
+
+    app = create_app(store, WebSettings(token=TOKEN))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}", site, store
+    srv.should_exit = True
+    thread.join(10)
+
+
+@pytest.fixture
+def page(request, tmp_path: Path):
+    """A Chromium page; ``@pytest.mark.parametrize("page", [True], indirect=True)`` lets the
+    test's own scripts past the CSP (Playwright evaluates them as strings)."""
+    executable = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    bypass = bool(getattr(request, "param", False))
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=executable, args=ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000}, bypass_csp=bypass)
+        page = context.new_page()
+        page.errors = []  # type: ignore[attr-defined]
+        page.on("pageerror", lambda e: page.errors.append(str(e)))  # type: ignore[attr-defined]
+        page.on(
+            "console",
+            lambda m: m.type == "error" and page.errors.append(m.text),  # type: ignore[attr-defined]
+        )
+        page.dialogs = []  # type: ignore[attr-defined]
+        page.on("dialog", lambda d: (page.dialogs.append(d.message), d.dismiss()))  # type: ignore[attr-defined]
+        yield page
+        context.close()
+        browser.close()
+
+
+def _shot(page, tmp_path: Path, name: str) -> Path:
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    keep = os.environ.get("RAILWATCH_SCREENSHOTS")
+    if keep:
+        Path(keep).mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, Path(keep) / path.name)
+    return path
+
+
+def _until(check, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not check():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("page", [True], indirect=True)
+def test_dashboard_review_changes_the_analyst_counts(server, page, tmp_path):
+    base, site, _store = server
+    page.goto(f"{base}/#/site/tumangang")
+    page.wait_for_selector("svg.chart g.date")
+    assert page.locator("svg.chart g.date").count() == len(web_site.COUNTS)
+    assert page.locator("svg.chart .marker-unprecedented").count() == 1
+    assert page.locator("svg.chart .event").count() == 1
+    _until(lambda: len(page.locator("#judgment").inner_text()) > 20)
+    _shot(page, tmp_path, "1-site")
+
+    # Click the peak date on the chart: its image opens on the map with the boxes.
+    page.locator(f'svg.chart g.date[data-date="{web_site.PEAK.date()}"]').click()
+    page.wait_for_selector("#map[data-tiles='loaded']")
+    assert page.locator("img.image-tile[data-loaded='1']").count() >= 1
+    _until(lambda: page.locator("path.det").count() == sum(site.detected_counts.values()))
+    _shot(page, tmp_path, "2-image")
+
+    page.fill("#token", TOKEN)
+    page.fill("#reviewer", "kim")
+    review = httpx.get(f"{base}/api/v1/images/{site.peak.id}/review").json()
+    false_ring = site.ring(web_site.FALSE_BOX)
+    key = next(lab["key"] for lab in review["review"]["labels"] if lab["polygon"] == false_ring)
+    page.locator(f"path.det-{key}").click()
+    page.keyboard.press("r")
+    assert page.locator(f"path.det-{key}.status-rejected").count() == 1
+
+    # Draw the missed car: two clicks along its axis, then make it a flat (key 4).
+    x0, y0, x1, y1 = web_site.car_px(0)
+    ends = [site.lonlat(x0 + 1, (y0 + y1) / 2), site.lonlat(x1 - 1, (y0 + y1) / 2)]
+    page.locator("#map").focus()
+    page.keyboard.press("d")
+    box = page.locator("#map").bounding_box()
+    for lon, lat in ends:
+        pt = page.evaluate(
+            "([lat, lon]) => { const p = railwatch.map.latLngToContainerPoint([lat, lon]);"
+            " return [p.x, p.y]; }",
+            [lat, lon],
+        )
+        page.mouse.click(box["x"] + pt[0], box["y"] + pt[1])
+    page.wait_for_selector("path.det-a1")
+    page.keyboard.press("4")
+    _shot(page, tmp_path, "3-edited")
+    page.click("#mark-reviewed")
+    _until(lambda: "reviewed:" in page.locator("#status").inner_text())
+    _shot(page, tmp_path, "4-reviewed")
+
+    obs = httpx.get(
+        f"{base}/api/v1/observations", params={"site": "tumangang", "method": "analyst"}
+    ).json()["observations"]
+    got = {o["railcar_class"]: o["count"] for o in obs if o["image_id"] == site.peak.id}
+    assert got == site.true_counts
+    assert {o["analyst"] for o in obs} == {"kim"}
+    history = httpx.get(f"{base}/api/v1/images/{site.peak.id}/review/history").json()["edits"]
+    assert history[-1]["action"] == "reviewed"
+    drawn = [lab for lab in history[-1]["labels"] if lab["status"] == "added"]
+    assert len(drawn) == 1 and drawn[0]["railcar_class"] == "flat"
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_hostile_press_report_shows_as_text(server, page, tmp_path):
+    base, _site, store = server
+    doc = tmp_path / "hostile.html"
+    doc.write_text(HOSTILE)
+    press.ingest(store, [doc], published="2023-10-06", outlet="<b>Evil</b> Wire", site="tumangang")
+    page.goto(f"{base}/#/site/tumangang")
+    page.wait_for_selector("#press table")
+    page.wait_for_timeout(300)
+    _shot(page, tmp_path, "5-press")
+    assert page.evaluate("window.__pwned") is None
+    assert page.dialogs == []  # type: ignore[attr-defined]
+    assert page.locator("a[href^='javascript:']").count() == 0
+    assert page.locator("#press script, #press img, #press b").count() == 0
+    assert "<b>Evil</b> Wire" in page.locator("#press").inner_text()
+    # The press claim is a purple diamond on the chart.
+    assert page.locator("svg.chart path.press").count() >= 1
