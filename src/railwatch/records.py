@@ -132,6 +132,7 @@ class SiteGroup(_Record):
     name: str
     sites: tuple[str, ...]
     description: str = ""
+    id: int | None = None
 
 
 @dataclass(frozen=True)
