@@ -19,26 +19,13 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.cpu import cpu_line
+
 N_IMAGES = int(os.environ.get("RAILWATCH_BENCH_IMAGES", "200"))
 DISTINCT = 20
-SIZE = (384, 384)
-FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512_vnni", "avx_vnni", "amx_int8")
-
-
-def cpu_line() -> str:
-    """The CPU model and the vector flags that decide how fast onnxruntime runs."""
-    model, flags = "unknown CPU", set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key.strip() == "model name" and model == "unknown CPU":
-                model = value.strip()
-            elif key.strip() == "flags" and not flags:
-                flags = set(value.split())
-    except OSError:
-        pass
-    have = [f for f in FLAGS if f in flags]
-    return f"CPU: {model}; {os.cpu_count()} CPUs; flags: {' '.join(have) or 'n/a'}"
+#: Image size, "WxH"; the demo's scenes are 1024x512. Small images show the per-task
+#: overhead at its worst; larger ones what a real archive pays.
+SIZE = tuple(int(v) for v in os.environ.get("RAILWATCH_BENCH_SIZE", "384x384").split("x"))
 
 
 def make_archive(root: Path) -> list[Path]:
