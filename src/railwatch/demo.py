@@ -97,6 +97,32 @@ def _archive(
     return make_scenario(name, root, on_scene=on_scene)
 
 
+def _ticker(
+    on_progress: Callable[[str, int, int], None] | None,
+) -> Callable[[str], Callable[[int, int], None] | None]:
+    """Per stage, the progress callback the stage's function takes (None: no progress)."""
+
+    def tick(stage: str) -> Callable[[int, int], None] | None:
+        if on_progress is None:
+            return None
+        return lambda done, total: on_progress(stage, done + 1, total)
+
+    return tick
+
+
+class _Laps:
+    """Seconds per stage into the summary: each call closes the stage since the last one."""
+
+    def __init__(self, summary: DemoSummary) -> None:
+        self.summary = summary
+        self.timer = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.summary.seconds[name] = now - self.timer
+        self.timer = now
+
+
 def run_demo(
     out: Path,
     *,
@@ -126,20 +152,10 @@ def run_demo(
     if scenario == "2024":
         return run_demo_2024(out, step=step, on_progress=on_progress, lang=lang)
 
-    def tick(stage: str) -> Callable[[int, int], None] | None:
-        if on_progress is None:
-            return None
-        return lambda done, total: on_progress(stage, done + 1, total)
-
+    tick = _ticker(on_progress)
     out.mkdir(parents=True, exist_ok=True)
     summary = DemoSummary(out=out, db=out / "railwatch.db")
-    timer = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal timer
-        now = time.perf_counter()
-        summary.seconds[name] = now - timer
-        timer = now
+    lap = _Laps(summary)
 
     manifest = _archive(out / "archive", step, tick("render"))
     lap("archive")
@@ -230,20 +246,10 @@ def run_demo_2024(
     from railwatch import analyze, detect, imagery, press, report
     from railwatch.simulate.scenario import AS_OF_2024
 
-    def tick(stage: str) -> Callable[[int, int], None] | None:
-        if on_progress is None:
-            return None
-        return lambda done, total: on_progress(stage, done + 1, total)
-
+    tick = _ticker(on_progress)
     out.mkdir(parents=True, exist_ok=True)
     summary = DemoSummary(out=out, db=out / "railwatch-2024.db")
-    timer = time.perf_counter()
-
-    def lap(name: str) -> None:
-        nonlocal timer
-        now = time.perf_counter()
-        summary.seconds[name] = now - timer
-        timer = now
+    lap = _Laps(summary)
 
     root = out / "archive-2024"
     manifest = _archive(root, step, tick("render"), "tumangang-2024",
