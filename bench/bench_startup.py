@@ -9,7 +9,6 @@ The modules these commands must not load are checked by tests/test_cli_startup.p
 from __future__ import annotations
 
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -17,6 +16,8 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+
+from bench.cpu import cpu_line
 
 RUNS = 9
 TARGET_S = 0.3
@@ -28,16 +29,6 @@ def _script() -> list[str]:
         return [str(here)]
     found = shutil.which("railwatch")
     return [found] if found else [sys.executable, "-m", "railwatch"]
-
-
-def _cpu() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def _seconds(cmd: list[str]) -> float:
@@ -70,7 +61,7 @@ def main() -> None:
                 db,
             ],  # fmt: skip
         }
-        print(f"CPU: {_cpu()} ({os.cpu_count()} cores); {RUNS} runs each; target {TARGET_S} s")
+        print(f"{cpu_line()}; {RUNS} runs each; target {TARGET_S} s")
         load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         print(f"load average at start: {load:.2f}")
         _seconds([*exe, "--help"])  # warm the file cache once

@@ -97,16 +97,14 @@ def weight_range(model_path: str | Path) -> tuple[int, int] | None:
 
     graph = onnx.load(str(model_path), load_external_data=False).graph
     inits = {i.name: i for i in graph.initializer}
-    found: list[np.ndarray] = []
-    for node in graph.node:
-        if node.op_type in ("DequantizeLinear", "QLinearConv") and node.input[0] in inits:
-            a = numpy_helper.to_array(inits[node.input[0]])
-            if a.dtype == np.int8:
-                found.append(a)
-        if node.op_type == "QLinearConv" and node.input[3] in inits:
-            a = numpy_helper.to_array(inits[node.input[3]])
-            if a.dtype == np.int8:
-                found.append(a)
+    # Weights enter a QDQ graph through DequantizeLinear, a QOperator one as QLinearConv's w.
+    names = [
+        n.input[0] if n.op_type == "DequantizeLinear" else n.input[3]
+        for n in graph.node
+        if n.op_type in ("DequantizeLinear", "QLinearConv")
+    ]
+    arrays = (numpy_helper.to_array(inits[name]) for name in names if name in inits)
+    found = [a for a in arrays if a.dtype == np.int8]
     if not found:
         return None
     return int(min(a.min() for a in found)), int(max(a.max() for a in found))

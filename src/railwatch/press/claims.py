@@ -14,7 +14,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -197,28 +197,6 @@ def _explicit(m: re.Match, year: int | None, month: int, day: int, base: date | 
     except ValueError:
         value = None
     return _Date(m.start(), m.end(), m[0], value, "day", year is None and value is None)
-
-
-def _qualifier(text: str, s: int, n: Number, lang: str) -> tuple[str, int, str]:
-    """The qualifier right before a number: (kind, start, words) or ("exact", n.start, "")."""
-    if n.approximate:
-        return "approx", n.start, n.text
-    before = text[max(s, n.start - 40) : n.start]
-    for kind in ("at_most", "at_least", "approx"):
-        frag = lexicon.QUALIFIERS[kind].get(lang)
-        if not frag:
-            continue
-        m = rx(rf"(?<![\w])(?:{frag})\s*(?:(?:de|d['’]|of|van)\s*)?$").search(before)
-        if m:
-            return kind, n.start - len(before) + m.start(), m[0].strip()
-    return "exact", n.start, ""
-
-
-def _railcar_class(noun: str) -> str:
-    for cls, frag in lexicon.RAILCAR_CLASS_WORDS.items():
-        if rx(frag).search(noun):
-            return cls
-    return "total"
 
 
 def _nearest(mentions: list[Mention], pos: int, kinds: set[str], s: int, e: int) -> Mention | None:
@@ -551,10 +529,6 @@ def _durations(text: str, lang: str, s: int, e: int) -> list[tuple[int, int, int
             if value and 1 <= value <= 60:
                 out.append((value, m.start(), m.end()))
     return out
-
-
-def now_utc() -> datetime:
-    return datetime.now(UTC)
 
 
 def _ago(text: str, lang: str, dm: tuple[int, int, int], s: int, e: int) -> bool:

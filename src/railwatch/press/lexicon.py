@@ -10,28 +10,6 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-# Nouns that make a number a railcar count. The class comes from RAILCAR_CLASS_WORDS.
-RAILCAR_NOUN = {
-    "fr": r"wagons?(?:[ -](?:de marchandises|de fret|de chemin de fer|porte-conteneurs|citernes?"
-    r"|plats?|couverts?|tombereaux?|minéraliers?))?",
-    "en": r"(?:(?:freight|cargo|goods|rail|railway|tank|box|flat|covered|open|ore|coal|hopper"
-    r"|gondola)[ -])*"
-    r"(?:rail ?cars?|cars?|wagons?|carriages?)",
-    "nl": r"(?:goederen|trein|spoor|tank|ketel)?(?:wagons?|wagens?)",
-    "de": r"(?:Güter|Eisenbahn|Kessel|Tank|Flach)?(?:wagen|waggons?|wägen)",
-    "ru": r"(?:грузовых |железнодорожных )?вагон(?:а|ов|ы)?",
-    "ko": r"(?:량|칸|대)(?:의)?(?: ?화차| ?화물 ?열차| ?화물차)?",
-    "es": r"vagones(?: de mercancías| de carga)?",
-}
-RAILCAR_CLASS_WORDS = {
-    "freight": r"marchandises|fret|freight|cargo|goods|goederen|güter|грузов|화물|화차|mercancías"
-    r"|carga",
-    "tank": r"citerne|tank|kessel|ketel|цистерн",
-    "open": r"\bore\b|\bopen\b|\bcoal\b|hopper|gondola|tombereau|minéralier",
-    "flat": r"\bplats?\b|\bflat|flach",
-    "box": r"couvert|\bbox|gedeckt",
-}
-
 QUALIFIERS = {
     "approx": {
         "fr": r"environ|près de|quelque|approximativement|autour de|une? (?:bonne )?(?:dizaine|"
@@ -651,15 +629,6 @@ LAG_AFTER = {
     "ru": r"после|до|спустя|позже|раньше",
     "ko": r"후|뒤|전|만에",
     "es": r"después|antes|más tarde",
-}
-LAG_BEFORE = {
-    "en": r"within|after|in the",
-    "fr": r"dans les|en l['’]espace de",
-    "nl": r"binnen",
-    "de": r"binnen|innerhalb von",
-    "ru": r"через|спустя|в течение",
-    "ko": r"",
-    "es": r"a los|dentro de",
 }
 #: Korean native day counts ("사흘 뒤": three days later).
 KO_DAY_WORDS = {

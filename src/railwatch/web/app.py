@@ -34,8 +34,8 @@ from railwatch.errors import (
     RailwatchError,
     StoreError,
 )
+from railwatch.plausible import user_time
 from railwatch.store import Store
-from railwatch.timeparse import parse_time
 from railwatch.web.settings import WebSettings
 from railwatch.web.tiles import TileRenderer
 
@@ -205,7 +205,8 @@ def _review_doc(
 
 
 def _when(value: str | None, what: str) -> datetime | None:
-    return parse_time(value, what=what) if value else None
+    """A query's time, held to the same plausibility rule as the CLI's ``--as-of``."""
+    return user_time(value, what=what) if value else None
 
 
 def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
