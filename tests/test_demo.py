@@ -58,7 +58,7 @@ def test_demo_reproduces_the_tumangang_finding(tmp_path):
         if row["cloudy"] == "0"
     ]
     mae = sum(abs(freight.get(day, 0) - truth[day]) for day in clear) / len(clear)
-    assert len(clear) > 200 and mae <= 3.0, mae
+    assert len(clear) >= 150 and mae <= 3.0, mae  # 2-3 dates a month over 5 years, few clouded
 
     # The scene's cloud cover comes in with it, and the report's prior maximum rests on
     # clear images: cloudy dates (cloud edges read as cars) are flagged, not used.
