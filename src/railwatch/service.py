@@ -7,11 +7,12 @@ Stages with more to do keep their own entry points (``imagery.ingest``,
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from railwatch import plausible
-from railwatch.errors import InputError
+from railwatch.errors import InputError, NotFoundError
 from railwatch.railcars import members
 from railwatch.records import Event, Observation, Site, SiteGroup
 from railwatch.store import Store
@@ -21,6 +22,9 @@ from railwatch.store import groups as group_rows
 from railwatch.store import images as image_rows
 from railwatch.store import observations as observation_rows
 from railwatch.store import sites as site_rows
+
+if TYPE_CHECKING:
+    from railwatch.count_sheet import SheetEntry
 
 
 def add_sites(store: Store, sites: list[Site], *, replace: bool = False) -> list[tuple[Site, str]]:
@@ -39,6 +43,35 @@ def get_site(store: Store, slug: str) -> Site:
         return site_rows.get(session, slug)
 
 
+def _analyst_observations(
+    site: str,
+    observed_at: datetime,
+    counts: Mapping[str, int],
+    analyst: str | None,
+    note: str,
+) -> list[Observation]:
+    """One analyst observation per class, each value checked by the one plausibility rule."""
+    if observed_at.tzinfo is None:
+        raise InputError("observation time needs a zone (use UTC, e.g. 2023-10-05T02:13:00Z)")
+    observed_at = plausible.check_time(observed_at, "observation time")
+    for cls, n in counts.items():
+        members(cls)
+        plausible.check_count(n, f"count {cls}={n}")
+    return [
+        Observation(
+            site=site,
+            observed_at=observed_at,
+            railcar_class=cls,
+            count=n,
+            method="analyst",
+            source=analyst or "analyst",
+            analyst=analyst,
+            note=note,
+        )
+        for cls, n in counts.items()
+    ]
+
+
 def add_counts(
     store: Store,
     *,
@@ -54,27 +87,36 @@ def add_counts(
         InputError: an unknown class, a count or a time that is not plausible
             (:mod:`railwatch.plausible`: the same rules as every other command).
     """
-    if observed_at.tzinfo is None:
-        raise InputError("observation time needs a zone (use UTC, e.g. 2023-10-05T02:13:00Z)")
-    observed_at = plausible.check_time(observed_at, "observation time")
-    for cls, n in counts.items():
-        members(cls)
-        plausible.check_count(n, f"count {cls}={n}")
-    obs = [
-        Observation(
-            site=site,
-            observed_at=observed_at,
-            railcar_class=cls,
-            count=n,
-            method="analyst",
-            source=analyst or "analyst",
-            analyst=analyst,
-            note=note,
-        )
-        for cls, n in counts.items()
-    ]
+    obs = _analyst_observations(site, observed_at, counts, analyst, note)
     with store.transaction() as session:
         return observation_rows.add(session, obs)
+
+
+def add_count_sheet(store: Store, entries: Sequence[SheetEntry]) -> list[Observation]:
+    """Record every entry of a count sheet in one transaction: all of them, or none.
+
+    Raises:
+        InputError, NotFoundError: naming the sheet lines of the first entry that fails
+            (an implausible value, an unknown site); nothing is stored then.
+    """
+    batches = []
+    for entry in entries:
+        try:
+            batches.append(
+                _analyst_observations(
+                    entry.site, entry.observed_at, entry.counts, entry.analyst, entry.note
+                )
+            )
+        except InputError as exc:
+            raise InputError(f"{entry.where}: {exc}") from None
+    added: list[Observation] = []
+    with store.transaction() as session:
+        for entry, obs in zip(entries, batches, strict=True):
+            try:
+                added.extend(observation_rows.add(session, obs))
+            except NotFoundError as exc:
+                raise NotFoundError(f"{entry.where}: {exc}") from None
+    return added
 
 
 def list_observations(

@@ -159,26 +159,50 @@ def group_list(db: DbOption = DEFAULT_DB_VALUE, as_json: JsonOption = False) -> 
 
 @observe_app.command("add")
 def observe_add(
-    site: Annotated[str, typer.Option("--site", help="Site slug.")],
-    at: Annotated[str, typer.Option("--at", help="When (ISO 8601; a date means 00:00 UTC).")],
+    site: Annotated[str | None, typer.Option("--site", help="Site slug.")] = None,
+    at: Annotated[
+        str | None, typer.Option("--at", help="When (ISO 8601; a date means 00:00 UTC).")
+    ] = None,
     count: Annotated[
-        list[str], typer.Option("--count", help="CLASS=N, repeatable (box=60 --count flat=13).")
-    ],
+        list[str] | None,
+        typer.Option("--count", help="CLASS=N, repeatable (box=60 --count flat=13)."),
+    ] = None,
+    sheet: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="A CSV sheet of counts (site,at,class,count[,analyst,note]; - reads stdin), "
+            "all stored in one transaction: instead of --site/--at/--count.",
+        ),
+    ] = None,
     analyst: Annotated[str | None, typer.Option("--analyst", help="Who counted.")] = None,
     note: Annotated[str, typer.Option("--note", help="Free text kept with the counts.")] = "",
     db: DbOption = DEFAULT_DB_VALUE,
     as_json: JsonOption = False,
 ) -> None:
-    """Record an analyst's railcar counts at a site."""
-    counts = parse_counts(count)
-    when = user_time(at, what="--at")
+    """Record an analyst's railcar counts at a site (or a whole sheet of them)."""
     from railwatch import service
 
-    with store_at(db) as store:
-        added = service.add_counts(
-            store, site=site, observed_at=when, counts=counts, analyst=analyst, note=note
-        )
-    say(f"recorded {len(added)} count(s) at {site} on {when:%Y-%m-%d %H:%M}Z")
+    if sheet is not None:
+        if site or at or count:
+            raise InputError("give either --from SHEET or --site/--at/--count, not both")
+        from railwatch.count_sheet import read_sheet
+
+        entries = read_sheet(sheet, analyst=analyst, note=note)
+        with store_at(db) as store:
+            added = service.add_count_sheet(store, entries)
+        say(f"recorded {len(added)} count(s) from {len(entries)} site-time(s) in {sheet}")
+    else:
+        if not (site and at and count):
+            missing = [n for n, v in (("--site", site), ("--at", at), ("--count", count)) if not v]
+            raise InputError(f"give {', '.join(missing)} (or a sheet with --from)")
+        counts = parse_counts(count)
+        when = user_time(at, what="--at")
+        with store_at(db) as store:
+            added = service.add_counts(
+                store, site=site, observed_at=when, counts=counts, analyst=analyst, note=note
+            )
+        say(f"recorded {len(added)} count(s) at {site} on {when:%Y-%m-%d %H:%M}Z")
     if as_json:
         emit_json({"observations": [o.to_dict() for o in added]})
 
