@@ -216,3 +216,80 @@ def test_stored_counts_carry_an_uncertainty_that_grows_with_the_count(
     for o in tank:
         assert o.count_sigma == pytest.approx(np.hypot(1.0, 0.5 * o.count), abs=1e-3)
     assert {o.count_sigma for o in obs if o.railcar_class == "box"} == {1.0}
+
+
+def _rendered_store(store, tmp_path: Path, n: int) -> None:
+    from railwatch.imagery.ingest import ingest
+    from railwatch.simulate import SceneSpec, render_scene, write_scene
+
+    paths = []
+    for i in range(n):
+        spec = SceneSpec(
+            seed=300 + i,
+            size=(256, 256),
+            n_cars=5 + 4 * i,
+            site="tumangang",
+            clouds=False,
+            acquired=datetime(2023, 1 + i, 5, 2, 13, tzinfo=UTC),
+        )
+        paths.append(Path(write_scene(render_scene(spec), tmp_path / f"s{i}")) / "image.tif")
+    ingest(store, paths, site="tumangang")
+
+
+def _stored_boxes(store) -> dict[int, list[tuple]]:
+    from railwatch.detect import active_detector
+
+    version = active_detector(store).version
+    with store.transaction() as session:
+        ids = stored.processed_image_ids(session, version)
+        return {
+            i: sorted(
+                (d.railcar_class, d.score, d.polygon) for d in stored.list_for_image(session, i)
+            )
+            for i in ids
+        }
+
+
+def test_images_side_by_side_store_what_one_at_a_time_stores(
+    site_store, tmp_path: Path, monkeypatch
+) -> None:
+    """In-process runs detect one image per core at a time, each model on one thread;
+    the stored boxes and counts are those of a one-image-at-a-time run, to the bit."""
+    from railwatch.detect import runs
+
+    _rendered_store(site_store, tmp_path, 4)
+    monkeypatch.setattr(runs, "images_at_a_time", lambda: 1)
+    serial = runs.run_store(site_store, ["tumangang"]).results
+    one_by_one = _stored_boxes(site_store)
+    monkeypatch.setattr(runs, "images_at_a_time", lambda: 3)
+    side_by_side = runs.run_store(site_store, ["tumangang"], rerun=True).results
+    assert _stored_boxes(site_store) == one_by_one
+    assert sum(len(b) for b in one_by_one.values()) > 10
+    assert [r.counts for r in side_by_side] == [r.counts for r in serial]
+    assert [r.image_id for r in side_by_side] == [r.image_id for r in serial]  # in order
+
+
+def test_tasks_side_by_side_come_back_in_order_a_few_ahead_errors_in_place() -> None:
+    import threading
+    import time
+
+    from railwatch.detect.runs import _in_order
+
+    started: list[int] = []
+    lock = threading.Lock()
+
+    def work(k: int) -> int:
+        with lock:
+            started.append(k)
+        time.sleep(0.02 * (k % 3))  # later tasks often finish first
+        if k == 7:
+            raise ValueError("task 7 fails")
+        return 10 * k
+
+    seen = []
+    with pytest.raises(ValueError, match="task 7"):
+        for k, outcome in _in_order(work, list(range(50)), 2):
+            assert max(started) <= k + 2 * 2  # never more than 2 x at_once ahead
+            seen.append(outcome())
+    assert seen == [10 * k for k in range(7)]
+    assert max(started) < 7 + 2 * 2 + 1 and len(started) < 50  # the rest never started

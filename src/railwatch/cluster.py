@@ -34,6 +34,8 @@ class ClusterSpec:
     workers: int | None = None
     scheduler: str | None = None
     dashboard: bool = True
+    #: Tasks each local worker runs at a time (None: the cores shared out).
+    threads: int | None = None
 
     def __post_init__(self) -> None:
         if self.workers is not None and self.workers < 1:
@@ -45,15 +47,35 @@ class ClusterSpec:
     def wanted(self) -> bool:
         return self.workers is not None or self.scheduler is not None
 
-    def threads_per_task(self) -> int | None:
-        """CPU threads one task's model may use (local cluster: the cores shared out).
+    def threads_per_worker(self) -> int:
+        """Tasks one local worker runs at a time: the machine's cores shared out.
 
-        None leaves it to onnxruntime, as an in-process run does: for one local
-        worker, and for remote workers (each decides from its own cores).
+        One worker on two cores runs two images at a time, each on one core, as an
+        in-process run does (:func:`railwatch.detect.runs.images_at_a_time`).
         """
-        if self.workers is None or self.workers == 1:
+        if self.threads is not None:
+            return self.threads
+        return max(1, cpu_cores() // (self.workers or 1))
+
+    def threads_per_task(self) -> int | None:
+        """CPU threads one task's model may use.
+
+        Local workers: one, with as many tasks at a time as the worker has cores
+        (images in parallel scale better than one image's operators split over
+        threads, and they keep scaling when another process takes a core for a
+        moment). None for remote workers: each decides from its own cores.
+        """
+        if self.workers is None:
             return None
-        return max(1, (os.cpu_count() or 1) // self.workers)
+        return 1
+
+
+def cpu_cores() -> int:
+    """The cores this process may run on (a container's or ``taskset``'s limit included)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 @dataclass(frozen=True)
@@ -65,7 +87,7 @@ class Outcome:
     error: str | None = None
     worker: str | None = None
     seconds: float = 0.0
-    cpu_seconds: float = 0.0  # of the worker process while the unit ran (all its threads)
+    cpu_seconds: float = 0.0  # of the worker thread that ran the unit
 
     @property
     def ok(self) -> bool:
@@ -129,9 +151,9 @@ def _distributed() -> Any:
 def connect(spec: ClusterSpec, *, say: Callable[[str], None] | None = None) -> Iterator[Any]:
     """A ``distributed.Client``: on a local cluster of worker processes, or a running scheduler.
 
-    For a local cluster each worker runs one task at a time (the model uses the
-    cores shared out, see :meth:`ClusterSpec.threads_per_task`) and the dashboard
-    link is told to ``say``.
+    For a local cluster the machine's cores are shared out among the workers, one
+    task per core, each task's model on one thread (see
+    :meth:`ClusterSpec.threads_per_worker`), and the dashboard link is told to ``say``.
 
     Raises:
         InputError: Dask is not installed, or the scheduler cannot be reached.
@@ -152,7 +174,7 @@ def connect(spec: ClusterSpec, *, say: Callable[[str], None] | None = None) -> I
         return
     cluster = distributed.LocalCluster(
         n_workers=spec.workers or 1,
-        threads_per_worker=1,
+        threads_per_worker=spec.threads_per_worker(),
         processes=True,
         dashboard_address=":0" if spec.dashboard else None,
         silence_logs=40,  # errors only: a restarted worker is reported by the run itself
@@ -170,18 +192,26 @@ def connect(spec: ClusterSpec, *, say: Callable[[str], None] | None = None) -> I
         cluster.close()
 
 
-def _run_unit(fn: Callable[..., Any], item: Any, *args: Any) -> tuple[Any, str, float, float]:
-    """Runs on a worker: the unit, where it ran, its wall and CPU seconds."""
+def _run_chunk(
+    fn: Callable[..., Any], items: Sequence[Any], *args: Any
+) -> tuple[str, list[tuple[Any, str | None, float, float]]]:
+    """Runs on a worker: the units of one task, each caught on its own.
+
+    Returns where it ran and, per unit, (value, error, wall seconds, CPU seconds of
+    the thread that ran it). One unit's error (a corrupt file) never costs the others
+    of its task.
+    """
     from distributed import get_worker
 
-    started, cpu = time.perf_counter(), time.process_time()
-    value = fn(item, *args)
-    return (
-        value,
-        get_worker().address,
-        time.perf_counter() - started,
-        time.process_time() - cpu,
-    )
+    done = []
+    for item in items:
+        started, cpu = time.perf_counter(), time.thread_time()
+        try:
+            value, error = fn(item, *args), None
+        except Exception as exc:  # the unit's own error, reported by name
+            value, error = None, _message(exc)
+        done.append((value, error, time.perf_counter() - started, time.thread_time() - cpu))
+    return get_worker().address, done
 
 
 def run_units(
@@ -190,29 +220,39 @@ def run_units(
     items: Sequence[Any],
     *args: Any,
     in_flight: int | None = None,
+    chunk: int | None = None,
 ) -> Iterator[Outcome]:
     """Run ``fn(item, *args)`` for every item as Dask tasks; yield outcomes as they finish.
 
     ``args`` (a model, a folder) are sent to the cluster once, not once per task.
-    At most ``in_flight`` tasks (default: 4 per worker thread, at least 8) are
-    submitted at a time, so the scheduler's task table and the results held on
-    workers stay small however long the list. An exception in a unit, or a unit
-    lost with its worker more often than the scheduler retries, becomes an
-    outcome with ``error`` set.
+    Each task runs ``chunk`` consecutive items (default: up to 8, leaving at least
+    16 tasks per worker thread): the scheduler's and the client's cost per task (a
+    few CPU-ms, on the same cores as the workers on a local cluster) is then paid
+    once per ``chunk`` units. At most ``in_flight`` tasks
+    (default: about 8 units per worker thread) are submitted at a time, so the
+    scheduler's task table and the results held on workers stay small however long
+    the list, and a worker lost takes only its tasks in flight with it. An
+    exception in a unit, or a unit lost with its worker more often than the
+    scheduler retries, becomes an outcome with ``error`` set.
     """
     distributed = _distributed()
     shared = [client.scatter(a, broadcast=True) if _heavy(a) else a for a in args]
+    threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
+    if chunk is None:
+        chunk = min(8, len(items) // (16 * max(1, threads)))
+    chunk = max(1, chunk)
     if in_flight is None:
-        threads = sum(w.get("nthreads", 1) for w in client.scheduler_info()["workers"].values())
-        in_flight = max(8, 4 * threads)
-    pending: dict[str, tuple[int, Any]] = {}
-    queue = iter(enumerate(items))
+        in_flight = max(2 * threads, -(-max(8, 4 * threads) // chunk))
+    pending: dict[str, tuple[list[int], Any]] = {}
+    batches = iter(
+        [list(range(i, min(i + chunk, len(items)))) for i in range(0, len(items), chunk)]
+    )
     done = distributed.as_completed()
 
     def submit_next() -> None:
-        for i, item in queue:
-            future = client.submit(_run_unit, fn, item, *shared, pure=False)
-            pending[future.key] = (i, future)
+        for batch in batches:
+            future = client.submit(_run_chunk, fn, [items[i] for i in batch], *shared, pure=False)
+            pending[future.key] = (batch, future)
             done.add(future)
             return
 
@@ -220,17 +260,23 @@ def run_units(
         submit_next()
     try:
         for future in done:
-            i, _ = pending.pop(future.key)
+            batch, _ = pending.pop(future.key)
             try:
-                value, worker, seconds, cpu = future.result()
-                outcome = Outcome(i, value=value, worker=worker, seconds=seconds, cpu_seconds=cpu)
+                worker, results = future.result()
+                outcomes = [
+                    Outcome(
+                        i, value=value, error=error, worker=worker, seconds=sec, cpu_seconds=cpu
+                    )
+                    for i, (value, error, sec, cpu) in zip(batch, results, strict=True)
+                ]
             except distributed.KilledWorker as exc:
-                outcome = Outcome(i, error=f"lost: its worker died while running it ({exc})")
-            except Exception as exc:  # the unit's own error, raised on the worker
-                outcome = Outcome(i, error=_message(exc))
+                error = f"lost: its worker died while running it ({exc})"
+                outcomes = [Outcome(i, error=error) for i in batch]
+            except Exception as exc:  # the task itself failed on the worker
+                outcomes = [Outcome(i, error=_message(exc)) for i in batch]
             del future
             submit_next()
-            yield outcome
+            yield from outcomes
     finally:
         for _, future in pending.values():
             future.cancel()

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from railwatch.errors import NotFoundError
 from railwatch.records import Detection
-from railwatch.store.schema import DetectionRow, ModelRow, ObservationRow
+from railwatch.store.schema import DetectionRow, ModelRow, ObservationRow, utcnow
 
 
 def _model_dict(row: ModelRow) -> dict[str, Any]:
@@ -72,28 +72,39 @@ def get_model(session: Session, version: str) -> dict[str, Any]:
 
 def replace_for_image(
     session: Session, image_id: int, model_version: str, detections: list[Detection]
-) -> list[Detection]:
-    """Store an image's detections by one model, dropping that model's earlier ones."""
+) -> int:
+    """Store an image's detections by one model, dropping that model's earlier ones.
+
+    One multi-row INSERT, not one ORM object per box: the client of a cluster run
+    writes every image's boxes itself, so this is on its per-image path.
+
+    Returns:
+        How many detections were stored.
+    """
     session.execute(
         delete(DetectionRow).where(
             DetectionRow.image_id == image_id, DetectionRow.model_version == model_version
         )
     )
-    out = []
-    for d in detections:
-        row = DetectionRow(
-            image_id=image_id,
-            model_version=model_version,
-            railcar_class=d.railcar_class,
-            score=float(d.score),
-            tarped=bool(d.tarped),
-            polygon=[list(p) for p in d.polygon],
-            polygon_px=[list(p) for p in d.polygon_px],
+    if detections:
+        now = utcnow()
+        session.execute(
+            insert(DetectionRow),
+            [
+                {
+                    "image_id": image_id,
+                    "model_version": model_version,
+                    "railcar_class": d.railcar_class,
+                    "score": float(d.score),
+                    "tarped": bool(d.tarped),
+                    "polygon": [list(p) for p in d.polygon],
+                    "polygon_px": [list(p) for p in d.polygon_px],
+                    "created_at": now,
+                }
+                for d in detections
+            ],
         )
-        session.add(row)
-        out.append(row)
-    session.flush()
-    return [_detection(r) for r in out]
+    return len(detections)
 
 
 def _detection(row: DetectionRow) -> Detection:

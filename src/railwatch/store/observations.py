@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from railwatch.records import Observation
 from railwatch.store import sites
-from railwatch.store.schema import ObservationRow, SiteRow
+from railwatch.store.schema import ObservationRow, SiteRow, utcnow
 
 
 def _record(row: ObservationRow, slug: str) -> Observation:
@@ -57,6 +57,43 @@ def add(session: Session, observations: list[Observation]) -> list[Observation]:
         session.flush()
         out.append(_record(row, obs.site))
     return out
+
+
+def add_many(session: Session, observations: list[Observation]) -> int:
+    """Store observations in one multi-row INSERT, without reading their ids back.
+
+    For the detector's per-image counts, written by the client of a cluster run for
+    every image it gets back; :func:`add` returns records with ids for the CLI and API.
+    """
+    site_ids: dict[str, int] = {}
+    for obs in observations:
+        if obs.site not in site_ids:
+            site_ids[obs.site] = sites.row_for(session, obs.site).id
+    if observations:
+        now = utcnow()
+        session.execute(
+            insert(ObservationRow),
+            [
+                {
+                    "site_id": site_ids[o.site],
+                    "observed_at": o.observed_at,
+                    "railcar_class": o.railcar_class,
+                    "count": o.count,
+                    "count_sigma": o.count_sigma,
+                    "method": o.method,
+                    "source": o.source,
+                    "image_id": o.image_id,
+                    "model_version": o.model_version,
+                    "analyst": o.analyst,
+                    "document_id": o.document_id,
+                    "claim_id": o.claim_id,
+                    "note": o.note,
+                    "created_at": now,
+                }
+                for o in observations
+            ],
+        )
+    return len(observations)
 
 
 def list_observations(
