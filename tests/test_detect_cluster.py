@@ -191,6 +191,26 @@ def test_evaluate_and_render_on_the_cluster(tmp_path, client) -> None:
         assert a == (tmp_path / "local" / str(i) / "image.tif").read_bytes()
 
 
+def _square_unless_13(k: int, offset: int) -> int:
+    if k == 13:
+        raise ValueError("unit 13 is corrupt")
+    return k * k + offset
+
+
+def test_units_in_chunks_each_fail_alone(client) -> None:
+    """Several units per task: every unit comes back once, one unit's error costs no other."""
+    from railwatch.cluster import run_units
+
+    outcomes = list(run_units(client, _square_unless_13, list(range(20)), 1, chunk=3))
+    assert sorted(o.index for o in outcomes) == list(range(20))
+    by_index = {o.index: o for o in outcomes}
+    assert by_index[13].error == "ValueError: unit 13 is corrupt" and by_index[13].value is None
+    assert {i: o.value for i, o in by_index.items() if i != 13} == {
+        i: i * i + 1 for i in range(20) if i != 13
+    }
+    assert all(o.worker for o in outcomes)
+
+
 def test_same_on_postgres(pg_url, archive, client, in_process) -> None:  # noqa: F811
     store = _store_with(pg_url, archive)
     try:
