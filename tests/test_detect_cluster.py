@@ -211,6 +211,21 @@ def test_units_in_chunks_each_fail_alone(client) -> None:
     assert all(o.worker for o in outcomes)
 
 
+def _profiler_enabled() -> bool:
+    import dask
+
+    return bool(dask.config.get("distributed.worker.profile.enabled"))
+
+
+def test_local_workers_share_the_cores_and_run_no_profiler(client) -> None:
+    """One task per core in all, each model on one thread; no stack sampling beside them."""
+    from railwatch.cluster import cpu_cores
+
+    workers = client.scheduler_info()["workers"].values()
+    assert sum(w["nthreads"] for w in workers) == 2 * max(1, cpu_cores() // 2)  # 2 workers
+    assert set(client.run(_profiler_enabled).values()) == {False}
+
+
 def test_same_on_postgres(pg_url, archive, client, in_process) -> None:  # noqa: F811
     store = _store_with(pg_url, archive)
     try:

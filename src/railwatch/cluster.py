@@ -172,13 +172,21 @@ def connect(spec: ClusterSpec, *, say: Callable[[str], None] | None = None) -> I
         finally:
             client.close()
         return
-    cluster = distributed.LocalCluster(
-        n_workers=spec.workers or 1,
-        threads_per_worker=spec.threads_per_worker(),
-        processes=True,
-        dashboard_address=":0" if spec.dashboard else None,
-        silence_logs=40,  # errors only: a restarted worker is reported by the run itself
-    )
+    import dask
+
+    # The workers' statistical profiler samples every thread's stack 100 times a second
+    # for the dashboard's profile page: 5-15 CPU-ms per image here, on the cores the
+    # images need. A user's own Dask config (DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED)
+    # still wins, as for a remote cluster, whose workers are configured where they run.
+    profile = os.environ.get("DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED", "false")
+    with dask.config.set({"distributed.worker.profile.enabled": profile.lower() == "true"}):
+        cluster = distributed.LocalCluster(
+            n_workers=spec.workers or 1,
+            threads_per_worker=spec.threads_per_worker(),
+            processes=True,
+            dashboard_address=":0" if spec.dashboard else None,
+            silence_logs=40,  # errors only: a restarted worker is reported by the run itself
+        )
     try:
         client = distributed.Client(cluster)
         try:
