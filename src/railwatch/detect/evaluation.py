@@ -473,9 +473,11 @@ def detect_samples(
     detector: Detector,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> Iterator[Detected]:
-    """Run the detector over labelled images, one at a time (memory stays flat)."""
-    for k, sample in enumerate(samples):
-        yield detect_sample(sample, detector)
+    """Run the detector over labelled images, one per core at a time (memory stays flat)."""
+    from railwatch.detect.runs import side_by_side
+
+    for k, (sample, outcome) in enumerate(side_by_side(detect_sample, samples, detector)):
+        yield outcome()
         if progress is not None:
             progress(str(sample.image), k + 1, len(samples))
 

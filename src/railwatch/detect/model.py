@@ -247,6 +247,10 @@ class OnnxDetector:
             raise DetectionError(f"{self.path}: cannot load the model: {exc}") from exc
         self._input = self._session.get_inputs()[0].name
 
+    def with_threads(self, threads: int) -> OnnxDetector:
+        """The same model (file, threshold, flips) with its own session on ``threads`` threads."""
+        return OnnxDetector(self.path, self.info, threads=threads)
+
     def maps(self, tiles: np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(np.moveaxis(tiles, -1, 1), dtype=np.float32)
         out = self._run(x)

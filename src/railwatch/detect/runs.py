@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 from pyproj import CRS, Transformer
@@ -38,6 +38,9 @@ from railwatch.railcars import CLASSES
 from railwatch.records import Detection, Image, Observation
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 Progress = Callable[[str, int, int], None]
 
@@ -610,8 +613,7 @@ def run_store(
     if client is None:
         results = []
         skipped: list[tuple[str, str]] = []
-        runner, at_once = _in_process_runner(detector, len(todo))
-        for i, (task, outcome) in enumerate(_in_order(runner, todo, at_once)):
+        for i, (task, outcome) in enumerate(side_by_side(detect_task, todo, detector)):
             try:
                 result = outcome()
             except (UnfitImageError, ImageryError) as exc:
@@ -642,31 +644,33 @@ def images_at_a_time() -> int:
     return cpu_cores()
 
 
-def _in_process_runner(
-    detector: Detector, n_tasks: int
-) -> tuple[Callable[[ImageTask], ImageResult], int]:
-    """The unit to run per image in-process, and how many images at a time.
+def side_by_side(
+    unit: Callable[[T, Detector], R], items: Sequence[T], detector: Detector
+) -> Iterator[tuple[T, Callable[[], R]]]:
+    """Run ``unit(item, model)`` in-process, :func:`images_at_a_time` items at a time.
 
-    Only onnxruntime models are run concurrently (their sessions are thread-safe,
-    and a one-thread copy of the same file is the same model); any other detector
-    object runs one image at a time, as given.
+    Yields each item with its outcome, in order: a call that returns the unit's
+    result or raises its error, so callers handle errors as in a plain loop. Only
+    onnxruntime models run side by side (their sessions are thread-safe; a copy
+    with one thread per session is made once per call); any other detector object
+    runs one item at a time, as given.
     """
-    at_once = min(images_at_a_time(), n_tasks)
-    if at_once <= 1 or not isinstance(detector, OnnxDetector):
-        return functools.partial(_detect_with, detector), 1
-    single = cached_model(detector.path, threads=1)
-    if single.version != detector.version:  # the file changed under us: keep the one asked for
-        return functools.partial(_detect_with, detector), 1
-    return functools.partial(_detect_with, single), at_once
+    at_once = min(images_at_a_time(), len(items))
+    model = detector
+    if at_once > 1 and isinstance(detector, OnnxDetector):
+        model = detector.with_threads(1)  # its own threshold and flips, not the file's
+    else:
+        at_once = 1
+    return _in_order(functools.partial(_with_model, unit, model), items, at_once)
 
 
-def _detect_with(detector: Detector, task: ImageTask) -> ImageResult:
-    return detect_task(task, detector)
+def _with_model(unit: Callable[[T, Detector], R], model: Detector, item: T) -> R:
+    return unit(item, model)
 
 
 def _in_order(
-    fn: Callable[[ImageTask], ImageResult], tasks: Sequence[ImageTask], at_once: int
-) -> Iterator[tuple[ImageTask, Callable[[], ImageResult]]]:
+    fn: Callable[[T], R], tasks: Sequence[T], at_once: int
+) -> Iterator[tuple[T, Callable[[], R]]]:
     """Run ``fn`` over the tasks, ``at_once`` at a time; yield each with its outcome, in order.
 
     The outcome is a call that returns the result or raises the task's own error, so
