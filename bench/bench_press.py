@@ -46,7 +46,7 @@ def gold() -> None:
     )
 
     result = evaluation.evaluate(folder, builtin())
-    for split in ("heldout", "tune"):
+    for split in ("heldout2", "heldout", "tune"):
         langs = result.scores.get(split, {})
         columns = ["all", *sorted(k for k in langs if k != "all")]
         n = sum(1 for r in result.reports if r.split == split)
