@@ -155,7 +155,10 @@ def gold_slots(entry: dict[str, Any]) -> dict[str, set]:
         "observations": {
             (c["site"], c["class"], c["count"], c["date"])
             for c in counts
-            if c.get("date") and c["role"] in {"current", "breakdown"}
+            # a range ("between 60 and 70") stays a claim: no single number to store
+            if c.get("date")
+            and c["role"] in {"current", "breakdown"}
+            and not isinstance(c["count"], list)
         },
         "imagery_date": set(entry.get("imagery_date", [])),
         "prior_max": set(entry.get("prior_max", [])),
