@@ -422,7 +422,7 @@ def extract_claims(
         shipment = rx(rf"(?<![\w])(?:{lexicon.SHIPMENT})(?![\w])").search(text, s, e)
         impact = rx(rf"(?<![\w])(?:{lexicon.IMPACT})(?![\w])").search(text, s, e)
         for level, table in lexicon.HEDGE_LEVELS:
-            h = next(iter(_find(words(table, lang), text, s, e)), None)
+            h = next(iter(_find(words(table, lang, gap=True), text, s, e)), None)
             if h is None:
                 continue
             if level == "possible" and not (arms or shipment):
@@ -442,8 +442,8 @@ def extract_claims(
             break
 
         # Caveats: uncertainty and concealment (tarps) limit what imagery shows.
-        unsure = _find(words(lexicon.UNCERTAIN, lang), text, s, e)
-        hidden = _find(words(lexicon.CONCEALMENT, lang), text, s, e)
+        unsure = _find(words(lexicon.UNCERTAIN, lang, gap=True), text, s, e)
+        hidden = _find(words(lexicon.CONCEALMENT, lang, gap=True), text, s, e)
         nouns = counts.noun_pattern(lang)
         railcar_words = list(nouns.finditer(text, s, e)) if nouns else []
         hidden = [  # "covered wagons" name a class of railcar, not a cover

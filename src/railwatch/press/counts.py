@@ -330,6 +330,7 @@ def _role(
         frag = table.get(lang)
         if not frag:
             return None
+        frag = lexicon.gapped(frag)  # "in the recent past", "bis zuletzt nie"
         pattern = rx(frag) if lang == "ko" else rx(rf"(?<![\w])(?:{frag})(?![\w])")
         for m in pattern.finditer(text, cs, ce):
             if start <= m.start() < end:

@@ -6,10 +6,10 @@ takes from it (sites, counts by class and role with their day, imagery dates, pr
 maximum and look-back window, sources, hedges, caveats, summit length and the delay
 from the summit). Splits: ``tune`` (rules are fitted to it), ``heldout`` (the first
 held-out set, looked at while fixing its misses, so now seen) and ``heldout2`` (written
-later, measured but never tuned on: the honest figure). Every slot is scored as a set: precision is the
-share of what the extractor said that the gold holds, recall the share of the gold it
-said. The observations the reports would have written are checked apart, since a
-wrong one moves the analysis; every wrong one is listed.
+later, measured but never tuned on: the honest figure). Every slot is scored as a
+set: precision is the share of what the extractor said that the gold holds, recall the
+share of the gold it said. The observations the reports would have written are
+checked apart, since a wrong one moves the analysis; every wrong one is listed.
 """
 
 from __future__ import annotations

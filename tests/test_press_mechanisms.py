@@ -1,0 +1,69 @@
+"""The general rules behind the press extractor, each tried in several languages.
+
+Every test here failed before its rule was added: a multi-word cue with a word
+inserted inside it, a cue that stands after what it qualifies, an article read as
+the number one. The sentences are written for these tests, not taken from the gold set.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from railwatch import press
+from railwatch.press import lexicon
+from railwatch.sites import builtin
+
+PUB = date(2024, 3, 15)  # a Friday
+
+
+def _claims(text: str, lang: str, published: date | None = PUB):
+    return press.extract_claims(text, lang, published, builtin())
+
+
+def _caveats(claims) -> set[str]:
+    return {
+        k for c in claims if c.kind == "caveat" for k in ("uncertain", "concealment") if c.value[k]
+    }
+
+
+def _hedges(claims) -> set[str]:
+    return {c.value["level"] for c in claims if c.kind == "assessment"}
+
+
+def test_gapped_widens_only_spaces_between_words():
+    frag = lexicon.gapped(r"not (?:really )?sure|[a ]b|x\ y")
+    assert frag.count(lexicon.TOKEN_GAP) == 2  # "not_(?:really_)" — not in [a ] or x\ y
+    assert lexicon.rx(frag).fullmatch("not at all really sure")
+    assert not lexicon.rx(frag).fullmatch("not 3 sure")  # a number never fills the gap
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "Analysts at 38 North said they could not fully confirm what the wagons held."),
+        (
+            "fr",
+            "Les analystes disent qu'il est impossible pour nous de savoir ce qu'il y a.",
+        ),
+        ("fr", "Les analystes n'ont pas encore pu identifier la cargaison."),
+        ("nl", "Wat de wagons vervoeren, is niet met absolute zekerheid te zeggen."),
+        ("de", "Was die Wagen geladen haben, lässt sich nicht mit völliger Sicherheit sagen."),
+        ("es", "Los analistas dicen que no se puede estar del todo seguro de la carga."),
+        ("ru", "Аналитики считают, что нельзя с полной уверенностью судить о грузе."),
+    ],
+)
+def test_uncertainty_phrase_with_inserted_words(lang, text):
+    assert "uncertain" in _caveats(_claims(text, lang))
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "level"),
+    [
+        ("es", "Es muy probable que los trenes lleven municiones.", "likely"),
+        ("de", "Es ist nahezu ganz sicher, dass die Züge Munition bringen.", "almost_certain"),
+    ],
+)
+def test_hedge_phrase_with_inserted_words(lang, text, level):
+    assert _hedges(_claims(text, lang)) == {level}
