@@ -67,3 +67,72 @@ def test_uncertainty_phrase_with_inserted_words(lang, text):
 )
 def test_hedge_phrase_with_inserted_words(lang, text, level):
     assert _hedges(_claims(text, lang)) == {level}
+
+
+def _observed(claims):
+    from railwatch.press.service import placed_counts
+
+    return sorted(
+        (c.site, c.value["railcar_class"], c.value["count"], c.value["date"])
+        for c in placed_counts(claims)
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        (
+            "en",
+            "According to Planet Labs, on Tuesday 52 tank cars stood at Khasan, as pictures "
+            "taken by its satellites on that day make clear.",
+        ),
+        (
+            "fr",
+            "Selon Planet Labs, mardi, 52 wagons-citernes se trouvaient à Khasan, comme le "
+            "montrent les images satellites prises ce jour-là.",
+        ),
+        (
+            "nl",
+            "Volgens Planet Labs stonden er dinsdag 52 ketelwagens in Khasan, zo blijkt uit "
+            "de satellietbeelden die toen zijn gemaakt.",
+        ),
+        (
+            "de",
+            "Laut Planet Labs standen am Dienstag 52 Kesselwagen in Khasan, wie die an diesem "
+            "Tag entstandenen Satellitenaufnahmen belegen.",
+        ),
+        (
+            "es",
+            "Según Planet Labs, el martes había 52 vagones cisterna en Khasan, como muestran "
+            "las imágenes de satélite de esa jornada.",
+        ),
+    ],
+)
+def test_imagery_cue_at_the_far_end_of_its_sentence(lang, text):
+    """The imagery word governs the sentence's date wherever it stands in it."""
+    assert _observed(_claims(text, lang)) == [("khasan", "tank", 52, "2024-03-12")]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("en", "According to Maxar, on Wednesday 40 cars stood at Khasan."),
+        ("es", "Según Maxar, el miércoles había 40 vagones en Khasan."),
+        ("de", "Laut Maxar standen am Mittwoch 40 Waggons in Khasan."),
+    ],
+)
+def test_an_attribution_is_not_a_report_date(lang, text):
+    """ "According to X, on Wednesday …" dates the scene, not X's statement."""
+    claims = _claims(text, lang)
+    assert not [c for c in claims if c.kind == "report_date"]
+
+
+def test_two_dates_each_cue_takes_the_nearer():
+    text = (
+        "A Russian delegation arrived at Khasan on Thursday; 61 cars were there on Wednesday, "
+        "as satellite pictures show."
+    )
+    claims = _claims(text, "en")
+    imagery = [c.value["date"] for c in claims if c.kind == "imagery_date"]
+    assert imagery == ["2024-03-13"]
+    assert _observed(claims) == [("khasan", "total", 61, "2024-03-13")]

@@ -105,6 +105,17 @@ SPEECH = {
     "ko": r"밝혔다|말했다|전했다|발표했다|따르면",
     "es": r"dijo|afirmó|escribió|señaló|según|informó",
 }
+# "according to Maxar": who says it, not an act of saying with a day of its own, so a
+# date beside it ("Según Maxar, el martes había…") is not the report's date.
+ATTRIBUTION = {
+    "fr": r"selon|d['’]après",
+    "en": r"according to",
+    "nl": r"volgens|aldus",
+    "de": r"laut|nach Angaben",
+    "ru": r"по данным|по словам|согласно",
+    "ko": r"따르면",
+    "es": r"según|de acuerdo con",
+}
 HEDGE_LEVELS: list[tuple[str, dict[str, str]]] = [
     (
         "unlikely",
@@ -626,7 +637,7 @@ MODAL = {
     "en": r"could|would|might|(?-i:may)|plans? to|expected to|will|intends? to|able to",
     "fr": r"pourrai\w*|devrai\w*|prévoi\w*|envisage\w*|sera\w*",
     "nl": r"zou(?:den)?|kunnen|kan|zal|zullen|van plan|verwacht",
-    "de": r"könnte\w*|würde\w*|soll(?:en|te\w*)?|plan\w*|voraussichtlich",
+    "de": r"könnte\w*|würde\w*|soll(?:en|te\w*)?|plan(?:t|en|te\w*)|geplant\w*|voraussichtlich",
     "ru": r"мог\w*|может|будет|планиру\w*|собира\w*",
     "ko": r"수 있|예정|계획",
     "es": r"podría\w*|podrá\w*|planea\w*|prevé|será\w*",
