@@ -136,3 +136,36 @@ def test_two_dates_each_cue_takes_the_nearer():
     imagery = [c.value["date"] for c in claims if c.kind == "imagery_date"]
     assert imagery == ["2024-03-13"]
     assert _observed(claims) == [("khasan", "total", 61, "2024-03-13")]
+
+
+@pytest.mark.parametrize(
+    ("lang", "text", "value"),
+    [
+        ("es", "unos noventa vagones", 90),
+        ("es", "unas cuarenta plataformas", 40),
+        ("fr", "une soixantaine de wagons", 60),
+        ("en", "one hundred cars", 100),
+        ("ru", "около семидесяти вагонов", 70),
+        ("ru", "не более тридцати пяти вагонов", 35),
+    ],
+)
+def test_articles_and_oblique_cases_read_as_the_number_they_qualify(lang, text, value):
+    from railwatch.press.numbers import find_numbers
+
+    assert [n.value for n in find_numbers(text, lang)] == [value]
+
+
+def test_a_plural_article_never_becomes_a_count_of_one():
+    text = "Imágenes tomadas el 12 de marzo muestran unos noventa vagones de carga en Khasan."
+    assert _observed(_claims(text, "es")) == [("khasan", "freight", 90, "2024-03-12")]
+
+
+@pytest.mark.parametrize(
+    ("text", "cls", "value"),
+    [
+        ("3월 12일 촬영된 위성사진에서 하산역 화차는 모두 48량이었다.", "freight", 48),
+        ("3월 12일 촬영된 위성사진에서 하산역 유개화차는 총 21량이었다.", "box", 21),
+    ],
+)
+def test_korean_noun_keeps_its_class_across_a_particle_and_a_total_word(text, cls, value):
+    assert _observed(_claims(text, "ko")) == [("khasan", cls, value, "2024-03-12")]

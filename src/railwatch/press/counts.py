@@ -138,10 +138,25 @@ def _noun_after(text: str, n: Number, e: int, lang: str) -> re.Match | None:
 
 
 def _ko_noun_before(text: str, s: int, pos: int) -> re.Match | None:
+    """The Korean railcar noun that owns the number at ``pos`` ("화차는 모두 55량").
+
+    Between the noun and its number may stand a particle and any one qualifier or
+    total word of the lexicon ("약", "최대", "모두", "총"), so the class is never lost
+    to the word that says how the number was counted.
+    """
     noun = noun_pattern("ko")
     assert noun is not None
-    return rx(rf"({noun.pattern})\s*(?:은|는|이|가|을|를)?\s*(?:약|대략|최소|최대|총)?\s*$").search(
-        text, max(s, pos - 14), pos
+    between = "|".join(
+        f
+        for f in (
+            *(lexicon.QUALIFIERS[k].get("ko", "") for k in ("approx", "at_least", "at_most")),
+            lexicon.TOTAL_AFTER.get("ko", ""),
+            lexicon.MAX_AFTER.get("ko", ""),
+        )
+        if f
+    )
+    return rx(rf"({noun.pattern})\s*(?:은|는|이|가|을|를|도)?\s*(?:(?:{between})\s*)?$").search(
+        text, max(s, pos - 20), pos
     )
 
 
