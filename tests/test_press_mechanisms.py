@@ -169,3 +169,22 @@ def test_a_plural_article_never_becomes_a_count_of_one():
 )
 def test_korean_noun_keeps_its_class_across_a_particle_and_a_total_word(text, cls, value):
     assert _observed(_claims(text, "ko")) == [("khasan", cls, value, "2024-03-12")]
+
+
+def test_reading_a_report_does_not_import_torch():
+    """spaCy's ML layer would import torch (~3 s) for pipelines that never use it."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from railwatch.press import gazetteer\n"
+        "from railwatch.sites import builtin\n"
+        "assert gazetteer.find('Khasan', 'en', builtin())\n"
+        "assert 'torch' not in sys.modules, 'torch imported'\n"
+        "import importlib.util\n"
+        "if importlib.util.find_spec('torch'):\n"
+        "    import torch  # still importable afterwards\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
