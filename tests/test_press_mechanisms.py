@@ -188,3 +188,19 @@ def test_reading_a_report_does_not_import_torch():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    ("lang", "text"),
+    [
+        ("es", "En el pasado hubo en Khasan a lo sumo 18 vagones."),
+        ("fr", "Par le passé, Khasan a compté au plus fort 18 wagons."),
+        ("nl", "In het verleden stonden er in Khasan op zijn hoogst 18 wagons."),
+        ("de", "In der Vergangenheit standen in Khasan allenfalls 18 Waggons."),
+    ],
+)
+def test_a_maximum_word_before_the_number_reads_as_after_it(lang, text):
+    """The maximum vocabulary holds in both positions, so the past peak is found."""
+    claims = _claims(text, lang)
+    assert [c.value["max"] for c in claims if c.kind == "baseline"] == [18]
+    assert _observed(claims) == []

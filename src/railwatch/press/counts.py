@@ -116,6 +116,10 @@ def _qualifier_before(text: str, cs: int, pos: int, lang: str) -> tuple[str, int
     before = text[max(cs, pos - 45) : pos]
     for kind in ("at_most", "at_least", "approx"):
         frag = lexicon.QUALIFIERS[kind].get(lang)
+        if kind == "at_most" and lexicon.MAX_AFTER.get(lang):
+            # A maximum word reads the same before the number as after it ("como mucho
+            # 22 vagones", "22 vagones como mucho"): one vocabulary, both positions.
+            frag = "|".join(f for f in (frag, lexicon.MAX_AFTER[lang]) if f)
         if not frag:
             continue
         m = rx(rf"(?<![\w])(?:{frag})\s*(?:(?:de|d['’]|of|van)\s*)?$").search(before)
