@@ -183,7 +183,7 @@ def press_evaluate(
         Path, typer.Option("--data", help="Directory of reports with their gold.jsonl.")
     ],
     split: Annotated[
-        str | None, typer.Option("--split", help="Only this split (tune, heldout).")
+        str | None, typer.Option("--split", help="Only this split (tune, heldout, heldout2).")
     ] = None,
     db: DbOption = DEFAULT_DB_VALUE,
     as_json: JsonOption = False,

@@ -355,6 +355,7 @@ def extract_claims(
         # Dates, by role.
         imagery = _find(words(lexicon.IMAGERY, lang), text, s, e)
         speech = _find(words(lexicon.SPEECH, lang), text, s, e)
+        saying = [m for m in speech if not _is_attribution(m[0], lang)]  # "said", not "según"
         summit = _find(words(lexicon.SUMMIT, lang), text, s, e)
         trips = _find(words(lexicon.TRIP, lang), text, s, e)
         leaders = _find(rx(rf"(?<![\w])(?:{lexicon.LEADERS})"), text, s, e)
@@ -376,10 +377,10 @@ def extract_claims(
             role = _date_role(text, lang, d, s, e)
             if role is None:
                 d_img = _distance(imagery, d.start, d.end)
-                d_say = _distance(speech, d.start, d.end) if has_source else 10**9
+                d_say = _distance(saying, d.start, d.end) if has_source else 10**9
                 if d_say <= 40 and d_say < d_img:
                     role = "report"
-                elif imagery and d_img <= 80:
+                elif imagery and _nearest_date_to_a_cue(d, sent_dates, imagery):
                     role = "imagery"
                 elif summit or (trips and leaders):
                     role = "event"
@@ -422,7 +423,7 @@ def extract_claims(
         shipment = rx(rf"(?<![\w])(?:{lexicon.SHIPMENT})(?![\w])").search(text, s, e)
         impact = rx(rf"(?<![\w])(?:{lexicon.IMPACT})(?![\w])").search(text, s, e)
         for level, table in lexicon.HEDGE_LEVELS:
-            h = next(iter(_find(words(table, lang), text, s, e)), None)
+            h = next(iter(_find(words(table, lang, gap=True), text, s, e)), None)
             if h is None:
                 continue
             if level == "possible" and not (arms or shipment):
@@ -442,8 +443,8 @@ def extract_claims(
             break
 
         # Caveats: uncertainty and concealment (tarps) limit what imagery shows.
-        unsure = _find(words(lexicon.UNCERTAIN, lang), text, s, e)
-        hidden = _find(words(lexicon.CONCEALMENT, lang), text, s, e)
+        unsure = _find(words(lexicon.UNCERTAIN, lang, gap=True), text, s, e)
+        hidden = _find(words(lexicon.CONCEALMENT, lang, gap=True), text, s, e)
         nouns = counts.noun_pattern(lang)
         railcar_words = list(nouns.finditer(text, s, e)) if nouns else []
         hidden = [  # "covered wagons" name a class of railcar, not a cover
@@ -555,6 +556,27 @@ def _lag(text: str, lang: str, dm: tuple[int, int, int], e: int) -> tuple[int, s
     return m.end(), "before" if word in before_words else "after"
 
 
+def _is_attribution(word: str, lang: str) -> bool:
+    """Whether a speech cue only names who says it ("according to", "según", "laut")."""
+    pattern = lexicon.ATTRIBUTION.get(lang)
+    return bool(pattern and rx(rf"(?:{pattern})").fullmatch(word.strip()))
+
+
+def _nearest_date_to_a_cue(d: _Date, dates: list[_Date], cues: list[re.Match]) -> bool:
+    """Whether ``d`` is the date nearest to one of the imagery ``cues`` of its sentence.
+
+    An imagery word governs the date of its sentence whether it stands before it
+    ("images from Tuesday") or at the far end ("…on Tuesday, according to images taken
+    that day"); with two dates each cue goes to the nearer one, so a visit's date next
+    to the imagery's keeps its own role.
+    """
+    for cue in cues:
+        nearest = min(dates, key=lambda x: max(x.start - cue.end(), cue.start() - x.end, 0))
+        if nearest is d:
+            return True
+    return False
+
+
 def _date_role(text: str, lang: str, d: _Date, s: int, e: int) -> str | None:
     """What a date is the date of, from the nearest cue word in its own clause.
 
@@ -569,6 +591,8 @@ def _date_role(text: str, lang: str, d: _Date, s: int, e: int) -> str | None:
         if pattern is None:
             continue
         for m in pattern.finditer(text, max(cs, d.start - 40), d.start):
+            if role == "report" and _is_attribution(m[0], lang):
+                continue  # "según Maxar, el martes": Tuesday is not when Maxar spoke
             gap = d.start - m.end()
             if rx(r"[,.;]\s").search(text, m.end(), d.start) and role != "report":
                 continue  # a cue across a comma speaks of another phrase
@@ -576,6 +600,8 @@ def _date_role(text: str, lang: str, d: _Date, s: int, e: int) -> str | None:
                 best = (gap, role)
         right = 30 if lang == "ko" else 16
         for m in pattern.finditer(text, d.end, min(ce, d.end + right)):
+            if role == "report" and _is_attribution(m[0], lang):
+                continue
             # A cue before the date is read first, except in Korean, where the verb
             # that governs a date follows it ("어제 찍힌": taken yesterday).
             gap = m.start() - d.end + (-5 if lang == "ko" else 5)

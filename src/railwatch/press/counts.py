@@ -116,6 +116,10 @@ def _qualifier_before(text: str, cs: int, pos: int, lang: str) -> tuple[str, int
     before = text[max(cs, pos - 45) : pos]
     for kind in ("at_most", "at_least", "approx"):
         frag = lexicon.QUALIFIERS[kind].get(lang)
+        if kind == "at_most" and lexicon.MAX_AFTER.get(lang):
+            # A maximum word reads the same before the number as after it ("como mucho
+            # 22 vagones", "22 vagones como mucho"): one vocabulary, both positions.
+            frag = "|".join(f for f in (frag, lexicon.MAX_AFTER[lang]) if f)
         if not frag:
             continue
         m = rx(rf"(?<![\w])(?:{frag})\s*(?:(?:de|d['’]|of|van)\s*)?$").search(before)
@@ -138,10 +142,25 @@ def _noun_after(text: str, n: Number, e: int, lang: str) -> re.Match | None:
 
 
 def _ko_noun_before(text: str, s: int, pos: int) -> re.Match | None:
+    """The Korean railcar noun that owns the number at ``pos`` ("화차는 모두 55량").
+
+    Between the noun and its number may stand a particle and any one qualifier or
+    total word of the lexicon ("약", "최대", "모두", "총"), so the class is never lost
+    to the word that says how the number was counted.
+    """
     noun = noun_pattern("ko")
     assert noun is not None
-    return rx(rf"({noun.pattern})\s*(?:은|는|이|가|을|를)?\s*(?:약|대략|최소|최대|총)?\s*$").search(
-        text, max(s, pos - 14), pos
+    between = "|".join(
+        f
+        for f in (
+            *(lexicon.QUALIFIERS[k].get("ko", "") for k in ("approx", "at_least", "at_most")),
+            lexicon.TOTAL_AFTER.get("ko", ""),
+            lexicon.MAX_AFTER.get("ko", ""),
+        )
+        if f
+    )
+    return rx(rf"({noun.pattern})\s*(?:은|는|이|가|을|를|도)?\s*(?:(?:{between})\s*)?$").search(
+        text, max(s, pos - 20), pos
     )
 
 
@@ -330,6 +349,7 @@ def _role(
         frag = table.get(lang)
         if not frag:
             return None
+        frag = lexicon.gapped(frag)  # "in the recent past", "bis zuletzt nie"
         pattern = rx(frag) if lang == "ko" else rx(rf"(?<![\w])(?:{frag})(?![\w])")
         for m in pattern.finditer(text, cs, ce):
             if start <= m.start() < end:

@@ -93,9 +93,40 @@ def _patterns(sites: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]) -
     return pats
 
 
+#: thinc's optional back-ends, which ``import spacy`` tries and railwatch's pipelines
+#: never use (a blank tokenizer and an entity ruler): torch alone costs ~3 s at start-up.
+_UNUSED_BACKENDS = ("torch", "cupy", "tensorflow", "mxnet")
+
+
+def _import_spacy() -> Any:
+    """spaCy, imported without pulling in torch when torch is not loaded yet.
+
+    thinc (spaCy's ML layer) imports torch and cupy at import time if they are
+    installed, only to offer them as back-ends; torch is installed here for the
+    detector, so the first report used to wait ~3 s for it. Marking the modules
+    missing while spaCy imports makes thinc record "no torch" and go on; the marks
+    are removed at once, so the detector still imports torch normally later. When
+    torch is already loaded nothing is marked and spaCy sees it as usual.
+    """
+    import sys
+
+    if "spacy" in sys.modules:
+        return sys.modules["spacy"]
+    blocked = [m for m in _UNUSED_BACKENDS if m not in sys.modules]
+    for m in blocked:
+        sys.modules[m] = None  # type: ignore[assignment]  # import raises ImportError
+    try:
+        import spacy
+    finally:
+        for m in blocked:
+            if sys.modules.get(m, 0) is None:
+                del sys.modules[m]
+    return spacy
+
+
 @lru_cache(maxsize=32)
 def _pipeline(lang: str, sites: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]) -> Any:
-    import spacy
+    spacy = _import_spacy()
 
     nlp = spacy.blank(_spacy_lang(lang))
     ruler = nlp.add_pipe("entity_ruler", config={"phrase_matcher_attr": "LOWER"})

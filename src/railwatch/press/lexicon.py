@@ -105,6 +105,17 @@ SPEECH = {
     "ko": r"밝혔다|말했다|전했다|발표했다|따르면",
     "es": r"dijo|afirmó|escribió|señaló|según|informó",
 }
+# "according to Maxar": who says it, not an act of saying with a day of its own, so a
+# date beside it ("Según Maxar, el martes había…") is not the report's date.
+ATTRIBUTION = {
+    "fr": r"selon|d['’]après",
+    "en": r"according to",
+    "nl": r"volgens|aldus",
+    "de": r"laut|nach Angaben",
+    "ru": r"по данным|по словам|согласно",
+    "ko": r"따르면",
+    "es": r"según|de acuerdo con",
+}
 HEDGE_LEVELS: list[tuple[str, dict[str, str]]] = [
     (
         "unlikely",
@@ -376,11 +387,59 @@ def rx(pattern: str, flags: int = re.IGNORECASE) -> re.Pattern[str]:
     return re.compile(pattern, flags)
 
 
-def words(table: dict[str, str], lang: str) -> re.Pattern[str] | None:
-    """The table's pattern for ``lang`` as whole words, or None when it has none."""
+#: What may stand between two words of a multi-word cue: up to two inserted words,
+#: never a number or punctuation ("nicht mit letzter Sicherheit", "no puede estar del
+#: todo seguro").
+TOKEN_GAP = r"[\s\u00a0]+(?:[^\W\d_]+[\s\u00a0]+){0,2}"
+
+
+@lru_cache(maxsize=1024)
+def gapped(frag: str) -> str:
+    """``frag`` with each literal space between words widened to :data:`TOKEN_GAP`.
+
+    Writers insert adverbs inside set phrases ("es probable" → "es muy probable",
+    "not possible to" → "not really possible to"), so a cue written as a phrase
+    should not depend on its words standing side by side. Spaces inside character
+    classes, escaped spaces and spaces beside ``|`` are left alone. Only letters may
+    be inserted, so a number or a clause break never falls inside a cue.
+    """
+    out, depth_class, i = [], False, 0
+    while i < len(frag):
+        ch = frag[i]
+        if ch == "\\" and i + 1 < len(frag):
+            out.append(frag[i : i + 2])
+            i += 2
+            continue
+        if ch == "[":
+            depth_class = True
+        elif ch == "]":
+            depth_class = False
+        if (
+            ch == " "
+            and not depth_class
+            and i > 0
+            and i + 1 < len(frag)
+            and frag[i - 1] != "|"
+            and frag[i + 1] != "|"
+        ):
+            out.append(TOKEN_GAP)
+        else:
+            out.append(ch)
+        i += 1
+    return "".join(out)
+
+
+def words(table: dict[str, str], lang: str, *, gap: bool = False) -> re.Pattern[str] | None:
+    """The table's pattern for ``lang`` as whole words, or None when it has none.
+
+    With ``gap``, a multi-word entry also matches with up to two words inserted inside it
+    (:func:`gapped`): for hedges and caveats, whose set phrases writers pad freely.
+    """
     frag = table.get(lang)
     if not frag:
         return None
+    if gap:
+        frag = gapped(frag)
     if lang == "ko":  # particles attach to Korean words, so no word boundaries there
         return rx(frag)
     return rx(rf"(?<![\w])(?:{frag})(?![\w])")
@@ -578,7 +637,7 @@ MODAL = {
     "en": r"could|would|might|(?-i:may)|plans? to|expected to|will|intends? to|able to",
     "fr": r"pourrai\w*|devrai\w*|prévoi\w*|envisage\w*|sera\w*",
     "nl": r"zou(?:den)?|kunnen|kan|zal|zullen|van plan|verwacht",
-    "de": r"könnte\w*|würde\w*|soll(?:en|te\w*)?|plan\w*|voraussichtlich",
+    "de": r"könnte\w*|würde\w*|soll(?:en|te\w*)?|plan(?:t|en|te\w*)|geplant\w*|voraussichtlich",
     "ru": r"мог\w*|может|будет|планиру\w*|собира\w*",
     "ko": r"수 있|예정|계획",
     "es": r"podría\w*|podrá\w*|planea\w*|prevé|será\w*",

@@ -71,6 +71,15 @@ _RU_TENS = {
     "девяносто": 90,
     "сто": 100,
 }
+# Oblique cases: "около шестидесяти вагонов", "не более двадцати пяти" — the genitive
+# that "около", "более", "до" govern, so a count after a qualifier reads as a number.
+_RU_OBLIQUE = {
+    **{w[:-1] + "и": v for w, v in _RU_UNITS.items() if w.endswith("ть")},
+    **{"двадцати": 20, "тридцати": 30, "сорока": 40, "пятидесяти": 50, "шестидесяти": 60},
+    **{"семидесяти": 70, "восьмидесяти": 80, "девяноста": 90, "ста": 100},
+    **{"одного": 1, "одной": 1, "двух": 2, "трёх": 3, "трех": 3, "четырёх": 4},
+    **{"четырех": 4, "семи": 7, "восьми": 8},
+}
 _KO_DIGITS = {"일": 1, "이": 2, "삼": 3, "사": 4, "오": 5, "육": 6, "칠": 7, "팔": 8, "구": 9}
 
 # Digits not glued to letters ("20e" is an ordinal), except Korean counters ("73량").
@@ -100,6 +109,8 @@ def word_value(word: str, lang: str) -> int | None:
                 total += _RU_UNITS[p]
             elif p in _RU_TENS:
                 total += _RU_TENS[p]
+            elif p in _RU_OBLIQUE:
+                total += _RU_OBLIQUE[p]
             else:
                 return None
         return total
@@ -122,6 +133,29 @@ def _ko_value(text: str) -> int:
         head, _, text = text.partition("십")
         total += 10 * (_KO_DIGITS.get(head, 1) if head else 1)
     return total + (_KO_DIGITS.get(text, 0) if text else 0)
+
+
+#: Words text2num reads as 1 that are plural articles or "some" ("unos ochenta": about 80).
+_PLURAL_ONES = {"unos", "unas", "unes"}
+
+
+def _article(
+    word: re.Match, value: int, alone: bool, rest: list[re.Match], text: str, lang: str
+) -> bool:
+    """Whether a word read as 1 is an article or "some" before another number.
+
+    "unos ochenta vagones" is about eighty, not one and eighty; "un millier", "ein
+    paar" likewise. A plural article is never the number one; a singular one directly
+    followed by another number word ("una cuarentena") is an article of that number.
+    """
+    if value != 1 or not alone:
+        return False
+    if word[0].lower() in _PLURAL_ONES:
+        return True
+    if not rest or text[word.end() : rest[0].start()].strip(" \u00a0"):
+        return False  # "one, two": a list, not an article
+    nxt = rest[0]
+    return word_value(nxt[0], lang) is not None or nxt[0].lower() in APPROX_WORDS
 
 
 def find_numbers(text: str, lang: str) -> list[Number]:
@@ -172,7 +206,8 @@ def find_numbers(text: str, lang: str) -> list[Number]:
             span = text[w.start() : words[j].end()]
             value = word_value(span, lang) if j > i else word_value(w[0], lang)
             if value is not None:
-                found.append(Number(value, w.start(), words[j].end(), span))
+                if not _article(w, value, j == i, words[i + 1 :], text, lang):
+                    found.append(Number(value, w.start(), words[j].end(), span))
                 break
             j -= 1
         i = max(j, i) + 1
