@@ -419,3 +419,31 @@ def test_serve_refuses_bad_settings_in_one_line(cli):
         result = cli("serve", *args, ok=False)
         assert result.exit_code == 2
         assert len(result.stderr.strip().splitlines()) == 1 and "error:" in result.stderr
+
+
+def test_tiles_render_in_parallel_threads(site):
+    # The server renders tiles in a thread pool; GDAL's in-memory warp, shared that way,
+    # now and then raised NotGeoreferencedWarning (an error under this test suite).
+    import threading
+
+    from railwatch.web import tiles
+
+    renderer = tiles.TileRenderer()
+    image = site.peak
+    errors: list[str] = []
+
+    def work(dy: int) -> None:
+        for z in range(17, 23):
+            fx, fy = _tile_xy(*web_site.CENTRE, z)
+            for dx in (-1, 0, 1):
+                try:
+                    renderer.tile(image.path, image.sha256, image.id, z, int(fx) + dx, int(fy) + dy)
+                except Exception as exc:  # collected: a thread's exception is lost otherwise
+                    errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(dy,)) for dy in (-2, -1, 0, 1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []

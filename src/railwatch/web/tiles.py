@@ -46,6 +46,8 @@ OPEN_IMAGES = 16
 HANDLES = 4
 #: Points per tile edge at which the tile is placed on the image (curved projections).
 _EDGE_POINTS = 9
+#: Tile pixels between the points of the warp grid that are transformed exactly.
+_GRID = 16
 
 
 @dataclass(frozen=True)
@@ -226,10 +228,7 @@ class TileRenderer:
         return png
 
     def _render(self, img: _Opened, bounds: tuple[float, float, float, float]) -> bytes | None:
-        from affine import Affine
         from rasterio.enums import Resampling
-        from rasterio.transform import from_bounds
-        from rasterio.warp import reproject
         from rasterio.windows import Window
 
         from railwatch.detect.raster import to_rgb8
@@ -271,33 +270,70 @@ class TileRenderer:
             )
         finally:
             img.release(src)
-        # One warp of the pixels and of where they are valid, to the tile's grid.
-        valid = (
-            np.full((1, out_h, out_w), 255, data.dtype)
-            if img.nodata is None
-            else np.where(data[:1] == img.nodata, 0, 255).astype(data.dtype)
-        )
-        fill = img.nodata if img.nodata is not None else 0
-        warped = np.zeros((len(img.bands) + 1, TILE, TILE), dtype=data.dtype)
-        reproject(
-            np.concatenate([data, valid]),
-            warped,
-            src_transform=img.transform
-            * Affine.translation(c0, r0)
-            * Affine.scale((c1 - c0) / out_w, (r1 - r0) / out_h),
-            src_crs=img.crs,
-            dst_transform=from_bounds(west, south, east, north, TILE, TILE),
-            dst_crs="EPSG:3857",
-            resampling=Resampling.bilinear,
-            src_nodata=None,
-            dst_nodata=0,
-            init_dest_nodata=True,
-            num_threads=1,
-        )
-        out, mask = warped[:-1], warped[-1] >= 128
-        out[:, ~mask] = fill
+        # Where each tile pixel's centre falls in the array read: exact on a coarse grid,
+        # linear in between (as GDAL's approximate transformer does), then bilinear samples.
+        # In numpy, not GDAL: rasterio's in-memory warp, run by parallel requests, now and
+        # then took its source for "not georeferenced" (NotGeoreferencedWarning).
+        g = np.linspace(0.5, TILE - 0.5, _GRID + 1)
+        gx, gy = np.meshgrid(west + g * (east - west) / TILE, north - g * (north - south) / TILE)
+        ix, iy = img.to_image.transform(gx.ravel(), gy.ravel())
+        gc, gr = ~img.transform * (np.asarray(ix), np.asarray(iy))
+        sx, sy = out_w / (c1 - c0), out_h / (r1 - r0)
+        coarse_r = ((gr - r0) * sy - 0.5).reshape(_GRID + 1, _GRID + 1)
+        coarse_c = ((gc - c0) * sx - 0.5).reshape(_GRID + 1, _GRID + 1)
+        fine = (np.arange(TILE) + 0.5 - g[0]) / (g[1] - g[0])
+        rr = _bilinear(coarse_r, fine, fine)
+        cc = _bilinear(coarse_c, fine, fine)
+        out = _sample(data, rr, cc)
+        # Inside the image: within half a read pixel of the image's own edges.
+        lo_r = -0.5 if r0 == 0 else -1.0
+        lo_c = -0.5 if c0 == 0 else -1.0
+        hi_r = out_h - 0.5 if r1 == img.height else out_h
+        hi_c = out_w - 0.5 if c1 == img.width else out_w
+        mask = (rr >= lo_r) & (rr <= hi_r) & (cc >= lo_c) & (cc <= hi_c)
+        if img.nodata is not None:
+            near_r = np.rint(rr).clip(0, out_h - 1).astype(np.intp)
+            near_c = np.rint(cc).clip(0, out_w - 1).astype(np.intp)
+            mask &= data[0][near_r, near_c] != img.nodata
+        out[:, ~mask] = img.nodata if img.nodata is not None else 0
         rgb = to_rgb8(out, limits=img.limits, nodata=None)
         return encode_png(rgb, None if mask.all() else mask.astype(np.uint8))
+
+
+def _bilinear(field: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """A coarse grid ``field`` interpolated at fractional grid indices ``rows`` x ``cols``."""
+    r0 = np.clip(np.floor(rows).astype(np.intp), 0, field.shape[0] - 2)
+    c0 = np.clip(np.floor(cols).astype(np.intp), 0, field.shape[1] - 2)
+    wr = (rows - r0)[:, None]
+    wc = (cols - c0)[None, :]
+    top = field[r0][:, c0] * (1 - wc) + field[r0][:, c0 + 1] * wc
+    bottom = field[r0 + 1][:, c0] * (1 - wc) + field[r0 + 1][:, c0 + 1] * wc
+    return top * (1 - wr) + bottom * wr
+
+
+def _sample(data: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Bilinear samples of (bands, h, w) ``data`` at fractional pixel indices, edges clamped."""
+    h, w = data.shape[1:]
+    rows = rows.clip(0, h - 1)
+    cols = cols.clip(0, w - 1)
+    r0 = np.minimum(rows.astype(np.intp), max(h - 2, 0))
+    c0 = np.minimum(cols.astype(np.intp), max(w - 2, 0))
+    wr = (rows - r0).astype(np.float32)
+    wc = (cols - c0).astype(np.float32)
+    flat = data.reshape(data.shape[0], -1)
+    i00 = r0 * w + c0
+    dc = np.minimum(c0 + 1, w - 1) - c0
+    dr = (np.minimum(r0 + 1, h - 1) - r0) * w
+
+    def at(index: np.ndarray) -> np.ndarray:
+        return flat[:, index].astype(np.float32)
+
+    a, b, c, d = at(i00), at(i00 + dc), at(i00 + dr), at(i00 + dr + dc)
+    top = a + (b - a) * wc
+    value = top + (c + (d - c) * wc - top) * wr
+    if np.issubdtype(data.dtype, np.integer):
+        value = np.rint(value)
+    return value.astype(data.dtype)
 
 
 def _chunk(kind: bytes, data: bytes) -> bytes:
