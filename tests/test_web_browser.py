@@ -266,3 +266,40 @@ def test_as_of_in_the_address_event_labels_apart_press_named(server, page, tmp_p
     page.wait_for_selector("#map[data-tiles='loaded']")
     _shot(page, tmp_path, "8-as-of-image")
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_review_keyboard_steps_boxes_accepts_the_rest_and_moves_between_images(
+    server, page, tmp_path
+):
+    base, site, _store = server
+    page.goto(f"{base}/#/site/tumangang/image/{site.peak.id}")
+    n = sum(site.detected_counts.values())
+    _until(lambda: page.locator("path.det").count() == n)
+    keys = page.evaluate("railwatch.review.labels.map((l) => l.key)")
+    page.locator("#review h2").click()  # off the map: there the arrows pan it
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("railwatch.review.active") == keys[0]
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("railwatch.review.active") == keys[1]
+    page.keyboard.press("r")
+    page.keyboard.press("A")  # accept all remaining: every untouched box, one undo step
+    assert page.locator("path.det.status-accepted").count() == n - 1
+    assert page.locator("path.det.status-rejected").count() == 1
+    _shot(page, tmp_path, "9-accept-rest")
+    page.keyboard.press("u")
+    assert page.locator("path.det.status-detected").count() == n - 1
+    page.click("#accept-rest")
+    assert page.locator("path.det.status-detected").count() == 0
+    # Unsaved edits: the first "[" warns and stays, the second goes to the previous image.
+    page.keyboard.press("[")
+    assert "Unsaved edits" in page.locator("#status").inner_text()
+    assert page.evaluate("location.hash").endswith(f"/image/{site.peak.id}")
+    page.keyboard.press("[")
+    previous = site.images[-2].id
+    page.wait_for_function(f"location.hash.endsWith('/image/{previous}')")
+    _until(lambda: page.evaluate("railwatch.review && railwatch.review.image.id") == previous)
+    page.keyboard.press("]")
+    page.wait_for_function(f"location.hash.endsWith('/image/{site.peak.id}')")
+    assert page.errors == []  # type: ignore[attr-defined]
