@@ -254,8 +254,10 @@ def test_as_of_in_the_address_event_labels_apart_press_named(server, page, tmp_p
 
     # A press report with no outlet is named by its title or file, not "document N".
     page.wait_for_selector("#press h3")
+    _until(lambda: "“Satellite imagery taken" in page.locator("#press h3").first.inner_text())
     heads = page.locator("#press h3").all_inner_texts()
     assert heads and not any("document " in h for h in heads), heads
+    assert "(seed-report-7.txt)" in heads[0]
     _shot(page, tmp_path, "7-events-press")
     # A chart click keeps the as-of date in the address.
     page.goto(f"{base}/#/site/tumangang?as_of=2023-10-06")

@@ -376,20 +376,36 @@ function layoutEventLabels(events, x, left, right) {
 }
 
 // ---------------------------------------------------------------------------- press
-// A report's name: its outlet (and title), else its title, else its file's name; seed reports
-// with no outlet read "document 5" before.
+// A report's name: its outlet (and title), else its title, else its first words and file name
+// (seed reports with neither read "document 5" before; their files are named by hashes).
 function documentName(d) {
   const file = String(d.path || "").split(/[\\/]/).pop();
   if (d.outlet) return d.title ? `${d.outlet}: ${d.title}` : d.outlet;
   return d.title || file || "document " + d.id;
+}
+const FIRST_WORDS = 8;
+function firstWords(text) {
+  const words = String(text || "").trim().split(/\s+/).filter(Boolean);
+  if (!words.length) return "";
+  return "“" + words.slice(0, FIRST_WORDS).join(" ") + (words.length > FIRST_WORDS ? "…" : "") + "”";
+}
+function documentLabel(d) {
+  const span = el("span", { class: "doc-name", "data-document": d.id }, documentName(d));
+  if (!d.outlet && !d.title) {
+    api("/press/documents/" + Number(d.id)).then((full) => {
+      const words = firstWords(full.clean_text || full.raw_text);
+      if (words) span.textContent = words + " (" + documentName(d) + ")";
+    }).catch(() => {});
+  }
+  return span;
 }
 
 function drawPress(cmp) {
   const sec = document.getElementById("press");
   if (!cmp.groups.length) { sec.append(el("p", {}, "No press reports stored.")); return; }
   for (const g of cmp.groups) {
-    sec.append(el("h3", {}, "Event " + g.key + " — " + g.documents.length + " report(s): " +
-      g.documents.map(documentName).join("; ")));
+    sec.append(el("h3", {}, "Event " + g.key + " — " + g.documents.length + " report(s): ",
+      g.documents.flatMap((d, i) => [i ? "; " : "", documentLabel(d)])));
     sec.append(el("table", {}, el("thead", {}, el("tr", {}, ["slot", "status", "what each source says"]
       .map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, g.slots.map((s) => el("tr", {}, el("td", {}, s.label),
