@@ -362,9 +362,15 @@ def _judge(
         reason = f"{base.n} earlier observation(s) in the window; {rules.min_history} needed"
         return DateAssessment(level="insufficient-history", reasons=(reason,), **common)
     assert base.max is not None and base.median is not None and base.max_sigma is not None
-    scale, scale_method = robust_scale(values)
+    scale, scale_method = robust_scale(values, median=base.median, mad=base.mad)
     z = (day.value - base.median) / scale
-    tail = tail_probability(values, day.value, overdispersion_alpha=rules.overdispersion_alpha)
+    tail = tail_probability(
+        values,
+        day.value,
+        overdispersion_alpha=rules.overdispersion_alpha,
+        mean=base.mean,
+        variance=base.variance,
+    )
     excess = day.value - base.max
     counting = rules.margin_sigmas * math.hypot(day.sigma, base.max_sigma)
     margin = max(counting, rules.margin_rel * base.max, rules.margin_abs)

@@ -94,7 +94,9 @@ def summarize(
     )
 
 
-def robust_scale(values: list[int]) -> tuple[float, str]:
+def robust_scale(
+    values: Sequence[int] | np.ndarray, *, median: float | None = None, mad: float | None = None
+) -> tuple[float, str]:
     """A spread for robust z-scores that is never zero.
 
     Many equal low counts make the MAD zero, so the scale falls back in turn
@@ -106,8 +108,9 @@ def robust_scale(values: list[int]) -> tuple[float, str]:
         ``poisson`` or ``unit``.
     """
     arr = np.asarray(values, dtype=float)
-    median = float(np.median(arr))
-    mad = float(np.median(np.abs(arr - median)))
+    if median is None or mad is None:  # a baseline already holds both (summarize)
+        median = float(np.median(arr))
+        mad = float(np.median(np.abs(arr - median)))
     if mad > 0:
         return MAD_TO_SD * mad, "mad"
     meanad = float(np.mean(np.abs(arr - median)))
@@ -138,7 +141,14 @@ class Tail:
     size: float | None = None
 
 
-def tail_probability(values: list[int], value: int, *, overdispersion_alpha: float = 0.05) -> Tail:
+def tail_probability(
+    values: Sequence[int] | np.ndarray,
+    value: int,
+    *,
+    overdispersion_alpha: float = 0.05,
+    mean: float | None = None,
+    variance: float | None = None,
+) -> Tail:
     """P(X >= value) under a Poisson or, if overdispersed, negative-binomial fit.
 
     Railcar counts at a yard are bursty (trains arrive as blocks), so the
@@ -147,7 +157,7 @@ def tail_probability(values: list[int], value: int, *, overdispersion_alpha: flo
     decides; the negative binomial is fitted by moments.
     """
     arr = np.asarray(values, dtype=float)
-    mean = float(arr.mean())
+    mean = float(arr.mean()) if mean is None else mean  # a baseline holds mean and variance
     if value <= 0:
         return Tail(p=1.0, model="poisson", mean=mean, dispersion_p=None)
     if mean <= 0:
@@ -157,7 +167,7 @@ def tail_probability(values: list[int], value: int, *, overdispersion_alpha: flo
     # checks, which were most of the cost of judging each date of a long history.
     dispersion_p = None
     if len(arr) > 1:
-        var = float(arr.var(ddof=1))
+        var = float(arr.var(ddof=1)) if variance is None else variance
         dispersion_p = float(special.chdtrc(len(arr) - 1, (len(arr) - 1) * var / mean))
         if var > mean and dispersion_p < overdispersion_alpha:
             size = mean * mean / (var - mean)
