@@ -43,6 +43,7 @@ system-test:
 demo: system-demo $(STAMP) $(VENDOR_STAMP)
 	$(BIN)/railwatch demo --out demo-output
 	@echo "serve the demo store: $(BIN)/railwatch serve --db demo-output/railwatch.db"
+	@echo "  then open http://127.0.0.1:8000/#/site/tumangang?as_of=2023-10-06"
 
 test: system-test $(STAMP) $(VENDOR_STAMP)
 	$(BIN)/python -m pytest -q

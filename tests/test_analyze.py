@@ -333,3 +333,37 @@ def test_a_roll_up_counted_by_one_model_takes_that_model_s_roll_up_error():
     assert box.sigma == 3.0
     (other,), _ = collect(image("2022-01-01", counts, "m2"), "freight", model_sigmas=models)
     assert other.sigma == pytest.approx(3.0 * math.sqrt(5))
+
+
+def test_eligible_days_by_bisection_match_the_definition():
+    # The baseline of each date is found by bisection on per-basis positions (ten years of
+    # near-daily imagery made the filter over the whole history cost seconds): it must pick
+    # exactly the earlier dates in the window of the best basis present.
+    import random
+
+    from railwatch.analyze.assessment import _Eligible
+    from railwatch.analyze.series import DayValue
+
+    rng = random.Random(3)
+    day0 = date(2020, 1, 1)
+    offsets = sorted(rng.sample(range(2000), 400))
+    days = [
+        DayValue(
+            date=day0 + timedelta(days=k), value=rng.randint(0, 30), method="detector",
+            source="", sigma=1.0, count_sigma=None,
+            basis=rng.choice(["imagery", "imagery", "clouded", "press"]), candidates=(), spread=0,
+        )
+        for k in offsets
+    ]  # fmt: skip
+    eligible = _Eligible(days)
+    for index in range(len(days)):
+        start = days[index].date - timedelta(days=rng.choice([30, 200, 5000]))
+        earlier = [d for d in days[:index] if d.date >= start]
+        want = next(
+            ([d for d in earlier if d.basis == b] for b in ("imagery", "clouded")
+             if any(d.basis == b for d in earlier)),
+            earlier,
+        )  # fmt: skip
+        got = eligible(index, start)
+        assert [got[k] for k in range(len(got))] == want
+        assert list(got.values) == [d.value for d in want]

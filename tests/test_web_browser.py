@@ -196,3 +196,112 @@ def test_hostile_press_report_shows_as_text(server, page, tmp_path):
     assert "<b>Evil</b> Wire" in page.locator("#press").inner_text()
     # The press claim is a purple diamond on the chart.
     assert page.locator("svg.chart path.press").count() >= 1
+
+
+NO_OUTLET = """Satellite imagery taken on 5 October 2023 shows 40 freight railcars at the
+Tumangang rail facility. Before the summit the yard usually held about 10 railcars.
+"""
+
+
+def test_as_of_in_the_address_event_labels_apart_press_named(server, page, tmp_path):
+    from datetime import UTC, datetime
+
+    from railwatch import service
+    from railwatch.records import Event
+
+    base, _site, store = server
+    # Two more events days apart near the end: their titles used to be drawn over each other.
+    for day, title in (
+        (1, "Border crossing reopens to freight traffic after talks"),
+        (3, "Rail delegation visits Khasan station for consultations"),
+    ):
+        service.add_event(
+            store,
+            Event(occurred_at=datetime(2023, 10, day, tzinfo=UTC), title=title, site="tumangang"),
+        )
+    doc = tmp_path / "seed-report-7.txt"
+    doc.write_text(NO_OUTLET)
+    press.ingest(store, [doc], published="2023-10-06", site="tumangang")
+
+    # The as-of date in the address: the page judges the latest date on or before it.
+    page.goto(f"{base}/#/site/tumangang?as_of=2023-09-20")
+    page.wait_for_selector("svg.chart g.date")
+    assert page.locator("svg.chart g.date").count() == len(web_site.COUNTS) - 1
+    assert page.locator("svg.chart .marker-unprecedented").count() == 0
+    assert page.input_value("#as-of") == "2023-09-20"
+    assert "Judging 2023-09-10" in page.locator("#judged-date").inner_text()
+    _shot(page, tmp_path, "6-as-of")
+
+    # Back to the latest: the peak is judged, every event title readable.
+    page.click("#as-of-latest")
+    page.wait_for_function("location.hash === '#/site/tumangang'")
+    page.wait_for_selector("svg.chart .marker-unprecedented")
+    assert page.locator("svg.chart g.date").count() == len(web_site.COUNTS)
+    assert f"Judging {web_site.PEAK.date()}" in page.locator("#judged-date").inner_text()
+    boxes = [t.bounding_box() for t in page.locator("svg.chart g.event text").all()]
+    assert len(boxes) == 3
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = (
+                a["x"] + a["width"] <= b["x"]
+                or b["x"] + b["width"] <= a["x"]
+                or a["y"] + a["height"] <= b["y"]
+                or b["y"] + b["height"] <= a["y"]
+            )
+            assert apart, (a, b)
+    chart = page.locator("svg.chart").bounding_box()
+    assert all(b["x"] + b["width"] <= chart["x"] + chart["width"] + 1 for b in boxes)
+
+    # A press report with no outlet is named by its title or file, not "document N".
+    page.wait_for_selector("#press h3")
+    _until(lambda: "“Satellite imagery taken" in page.locator("#press h3").first.inner_text())
+    heads = page.locator("#press h3").all_inner_texts()
+    assert heads and not any("document " in h for h in heads), heads
+    assert "(seed-report-7.txt)" in heads[0]
+    _shot(page, tmp_path, "7-events-press")
+    # A chart click keeps the as-of date in the address.
+    page.goto(f"{base}/#/site/tumangang?as_of=2023-10-06")
+    page.wait_for_selector("svg.chart .marker-unprecedented")
+    page.locator(f'svg.chart g.date[data-date="{web_site.PEAK.date()}"]').click()
+    page.wait_for_function("location.hash.includes('/image/')")
+    assert page.evaluate("location.hash").endswith("?as_of=2023-10-06")
+    page.wait_for_selector("#map[data-tiles='loaded']")
+    _shot(page, tmp_path, "8-as-of-image")
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def test_review_keyboard_steps_boxes_accepts_the_rest_and_moves_between_images(
+    server, page, tmp_path
+):
+    base, site, _store = server
+    page.goto(f"{base}/#/site/tumangang/image/{site.peak.id}")
+    n = sum(site.detected_counts.values())
+    _until(lambda: page.locator("path.det").count() == n)
+    keys = page.evaluate("railwatch.review.labels.map((l) => l.key)")
+    page.locator("#review h2").click()  # off the map: there the arrows pan it
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("railwatch.review.active") == keys[0]
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowLeft")
+    assert page.evaluate("railwatch.review.active") == keys[1]
+    page.keyboard.press("r")
+    page.keyboard.press("A")  # accept all remaining: every untouched box, one undo step
+    assert page.locator("path.det.status-accepted").count() == n - 1
+    assert page.locator("path.det.status-rejected").count() == 1
+    _shot(page, tmp_path, "9-accept-rest")
+    page.keyboard.press("u")
+    assert page.locator("path.det.status-detected").count() == n - 1
+    page.click("#accept-rest")
+    assert page.locator("path.det.status-detected").count() == 0
+    # Unsaved edits: the first "[" warns and stays, the second goes to the previous image.
+    page.keyboard.press("[")
+    assert "Unsaved edits" in page.locator("#status").inner_text()
+    assert page.evaluate("location.hash").endswith(f"/image/{site.peak.id}")
+    page.keyboard.press("[")
+    previous = site.images[-2].id
+    page.wait_for_function(f"location.hash.endsWith('/image/{previous}')")
+    _until(lambda: page.evaluate("railwatch.review && railwatch.review.image.id") == previous)
+    page.keyboard.press("]")
+    page.wait_for_function(f"location.hash.endsWith('/image/{site.peak.id}')")
+    assert page.errors == []  # type: ignore[attr-defined]

@@ -227,7 +227,20 @@ def run_demo(
     total = sum(summary.seconds.values())
     parts = ", ".join(f"{k} {v:.1f} s" for k, v in summary.seconds.items())
     summary.lines.append(f"demo finished in {total:.1f} s ({parts})")
+    summary.lines.extend(serve_lines(summary.db, SITE, AS_OF))
     return summary
+
+
+def serve_lines(db: Path, site: str, as_of: str) -> list[str]:
+    """The command that serves the demo store and the page of the demo's own finding.
+
+    The dashboard judges the latest stored date unless the address names an as-of date;
+    the demo's finding is about ``as_of``, so the link carries it.
+    """
+    return [
+        f"serve it: railwatch serve --db {db}",
+        f"  then open http://127.0.0.1:8000/#/site/{site}?as_of={as_of}",
+    ]
 
 
 def run_demo_2024(

@@ -229,20 +229,16 @@ def image_detections(store: Store, image_id: int) -> dict:
     }
 
 
-def store_version(store: Store) -> tuple[int, ...]:
-    """A cheap fingerprint of what analyses read: it changes whenever a count, image, event
-    or model is added, changed or removed, so callers can cache analyses against it."""
-    from sqlalchemy import func, select
+def store_version(store: Store) -> int:
+    """A fingerprint of everything analyses read: the store's count of writing transactions.
 
-    from railwatch.store.schema import EventRow, ImageRow, ModelRow, ObservationRow
+    One indexed row, so callers can check it on every request and cache analyses
+    against it; any count, image, event, model or review written by any process
+    changes it (``railwatch.store.engine.count_changes``).
+    """
+    from sqlalchemy import select
+
+    from railwatch.store.schema import ChangeRow
 
     with store.transaction() as session:
-        out: list[int] = []
-        for row in (ObservationRow, ImageRow, EventRow, ModelRow):
-            n, top = session.execute(select(func.count(row.id), func.max(row.id))).one()
-            out += [int(n or 0), int(top or 0)]
-        # Cloud cover and model metadata change in place: fold their values in too.
-        clouds = [(m or {}).get("cloud_cover") for m in session.scalars(select(ImageRow.meta))]
-        metas = [repr(sorted((m or {}).items())) for m in session.scalars(select(ModelRow.meta))]
-        out.append(hash((tuple(clouds), tuple(metas))))
-        return tuple(out)
+        return int(session.scalar(select(ChangeRow.version).where(ChangeRow.id == 1)) or 0)

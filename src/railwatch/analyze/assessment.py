@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Iterable, Mapping
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, overload
+
+import numpy as np
 
 from railwatch import plausible, service
 from railwatch.analyze.baseline import Baseline, Tail, robust_scale, summarize, tail_probability
@@ -229,23 +232,80 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _eligible(days: list[DayValue], index: int, start: date) -> list[DayValue]:
+class _Run(Sequence[DayValue]):
+    """Some of the days, by position, with their values, sigmas and dates as arrays.
+
+    The baseline statistics read whole columns of a window of up to years of dates
+    for every date judged; numpy slices of columns built once cost nothing, where
+    rebuilding lists of the window's values for each date was quadratic.
+    """
+
+    def __init__(self, owner: _Eligible, positions: np.ndarray) -> None:
+        self.owner = owner
+        self.positions = positions
+
+    def __len__(self) -> int:
+        return len(self.positions)
+
+    @overload
+    def __getitem__(self, key: int) -> DayValue: ...
+    @overload
+    def __getitem__(self, key: slice) -> _Run: ...
+    def __getitem__(self, key: int | slice) -> DayValue | _Run:
+        if isinstance(key, slice):
+            return _Run(self.owner, self.positions[key])
+        return self.owner.days[int(self.positions[key])]
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.owner.values[self.positions]
+
+    @property
+    def sigmas(self) -> np.ndarray:
+        return self.owner.sigmas[self.positions]
+
+    @property
+    def dates(self) -> np.ndarray:
+        return self.owner.dates[self.positions]
+
+
+class _Eligible:
     """Earlier dates in the window that may set the baseline for ``days[index]``.
 
     Press values are claims about imagery, usually rounded and second-hand, and
     counts of clouded images miss hidden cars and take cloud edges for cars:
     while a better kind of value lies in the window they are compared, not used.
+
+    ``days`` are in date order (one per date), so each basis's dates are found by
+    bisection: filtering the whole history for every date made ten years of
+    near-daily imagery cost seconds.
     """
-    earlier = [d for d in days[:index] if d.date >= start]
-    for basis in ("imagery", "clouded"):
-        chosen = [d for d in earlier if d.basis == basis]
-        if chosen:
-            return chosen
-    return earlier
+
+    def __init__(self, days: list[DayValue]) -> None:
+        self.days = days
+        self.dates = np.empty(len(days), dtype=object)
+        self.dates[:] = [d.date for d in days]
+        self.values = np.asarray([d.value for d in days], dtype=np.int64)
+        self.sigmas = np.asarray([d.sigma for d in days], dtype=float)
+        self.where = {
+            b: np.asarray([i for i, d in enumerate(days) if d.basis == b], dtype=np.intp)
+            for b in ("imagery", "clouded")
+        }
+        self.when = {b: [days[i].date for i in idx] for b, idx in self.where.items()}
+        self._all_dates = [d.date for d in days]
+
+    def __call__(self, index: int, start: date) -> _Run:
+        for basis in ("imagery", "clouded"):
+            idx = self.where[basis]
+            lo, hi = bisect_left(self.when[basis], start), int(np.searchsorted(idx, index))
+            if hi > lo:
+                return _Run(self, idx[lo:hi])
+        lo = bisect_left(self._all_dates, start, 0, index)
+        return _Run(self, np.arange(lo, index, dtype=np.intp))
 
 
 def _episode(
-    day: date, eligible: list[DayValue], levels: dict[date, str], rules: Rules
+    day: date, eligible: Sequence[DayValue], levels: dict[date, str], rules: Rules
 ) -> list[DayValue]:
     """The run of elevated or unprecedented dates just before ``day``.
 
@@ -254,7 +314,8 @@ def _episode(
     with 61 instead of with the years of at most 20.
     """
     run: list[DayValue] = []
-    for d in reversed(eligible):
+    for k in range(len(eligible) - 1, -1, -1):
+        d = eligible[k]
         if levels.get(d.date) not in ("elevated", "unprecedented"):
             break
         run.append(d)
@@ -266,7 +327,7 @@ def _episode(
 
 def _judge(
     day: DayValue,
-    eligible: list[DayValue],
+    eligible: _Run,
     levels: dict[date, str],
     start: date,
     cls: str,
@@ -275,11 +336,11 @@ def _judge(
     episode = _episode(day.date, eligible, levels, rules)
     prior = eligible[: len(eligible) - len(episode)]
     basis = prior[0].basis if prior else "none"
-    values = [d.value for d in prior]
+    values = prior.values
     base = summarize(
-        [d.date for d in prior],
+        prior.dates,
         values,
-        [d.sigma for d in prior],
+        prior.sigmas,
         basis=basis,
         window_start=start,
         episode=[d.date for d in episode],
@@ -301,9 +362,15 @@ def _judge(
         reason = f"{base.n} earlier observation(s) in the window; {rules.min_history} needed"
         return DateAssessment(level="insufficient-history", reasons=(reason,), **common)
     assert base.max is not None and base.median is not None and base.max_sigma is not None
-    scale, scale_method = robust_scale(values)
+    scale, scale_method = robust_scale(values, median=base.median, mad=base.mad)
     z = (day.value - base.median) / scale
-    tail = tail_probability(values, day.value, overdispersion_alpha=rules.overdispersion_alpha)
+    tail = tail_probability(
+        values,
+        day.value,
+        overdispersion_alpha=rules.overdispersion_alpha,
+        mean=base.mean,
+        variance=base.variance,
+    )
     excess = day.value - base.max
     counting = rules.margin_sigmas * math.hypot(day.sigma, base.max_sigma)
     margin = max(counting, rules.margin_rel * base.max, rules.margin_abs)
@@ -479,16 +546,17 @@ def assess(
         raise AnalysisError(f"no {railcar_class} observations at {where}{upto} to assess")
     rows = []
     levels: dict[date, str] = {}
+    eligible = _Eligible(days)
     for i, day in enumerate(days):
         start = span.start(day.date)
-        row = _judge(day, _eligible(days, i, start), levels, start, railcar_class, rules)
+        row = _judge(day, eligible(i, start), levels, start, railcar_class, rules)
         rows.append(row)
         levels[day.date] = row.level
     latest = rows[-1]
     onset = None
     if latest.level in ("elevated", "unprecedented"):
         start = span.start(latest.date)
-        series = [*_eligible(days, len(days) - 1, start), days[-1]]
+        series = [*eligible(len(days) - 1, start), days[-1]]
         onset = find_onset(
             [d.date for d in series],
             [d.value for d in series],

@@ -7,11 +7,12 @@ date's judgment depends only on what was seen before it.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 #: 1.4826 × MAD estimates the standard deviation of normal data.
 MAD_TO_SD = 1.4826
@@ -58,22 +59,22 @@ class Baseline:
 
 
 def summarize(
-    dates: list[date],
-    values: list[int],
-    sigmas: list[float],
+    dates: Sequence[date],
+    values: Sequence[int] | np.ndarray,
+    sigmas: Sequence[float] | np.ndarray,
     *,
     basis: str,
     window_start: date,
     episode: list[date] | None = None,
 ) -> Baseline:
-    """Statistics of earlier values (given in date order)."""
+    """Statistics of earlier values (given in date order; lists or numpy arrays)."""
     episode = episode or []
     left_out = dict(episode_excluded=len(episode), episode_since=episode[0] if episode else None)
-    if not values:
+    if len(values) == 0:
         return Baseline(n=0, basis="none", window_start=window_start, **left_out)
     arr = np.asarray(values, dtype=float)
     top = int(arr.max())
-    at_top = [i for i, v in enumerate(values) if v == top]
+    at_top = np.flatnonzero(arr == top).tolist()
     median = float(np.median(arr))
     return Baseline(
         n=len(values),
@@ -83,7 +84,7 @@ def summarize(
         last=dates[-1],
         max=top,
         max_date=dates[at_top[0]],
-        max_sigma=max(sigmas[i] for i in at_top),
+        max_sigma=float(max(sigmas[i] for i in at_top)),
         median=median,
         mad=float(np.median(np.abs(arr - median))),
         p90=float(np.percentile(arr, 90)),
@@ -93,7 +94,9 @@ def summarize(
     )
 
 
-def robust_scale(values: list[int]) -> tuple[float, str]:
+def robust_scale(
+    values: Sequence[int] | np.ndarray, *, median: float | None = None, mad: float | None = None
+) -> tuple[float, str]:
     """A spread for robust z-scores that is never zero.
 
     Many equal low counts make the MAD zero, so the scale falls back in turn
@@ -105,8 +108,9 @@ def robust_scale(values: list[int]) -> tuple[float, str]:
         ``poisson`` or ``unit``.
     """
     arr = np.asarray(values, dtype=float)
-    median = float(np.median(arr))
-    mad = float(np.median(np.abs(arr - median)))
+    if median is None or mad is None:  # a baseline already holds both (summarize)
+        median = float(np.median(arr))
+        mad = float(np.median(np.abs(arr - median)))
     if mad > 0:
         return MAD_TO_SD * mad, "mad"
     meanad = float(np.mean(np.abs(arr - median)))
@@ -137,7 +141,14 @@ class Tail:
     size: float | None = None
 
 
-def tail_probability(values: list[int], value: int, *, overdispersion_alpha: float = 0.05) -> Tail:
+def tail_probability(
+    values: Sequence[int] | np.ndarray,
+    value: int,
+    *,
+    overdispersion_alpha: float = 0.05,
+    mean: float | None = None,
+    variance: float | None = None,
+) -> Tail:
     """P(X >= value) under a Poisson or, if overdispersed, negative-binomial fit.
 
     Railcar counts at a yard are bursty (trains arrive as blocks), so the
@@ -146,18 +157,21 @@ def tail_probability(values: list[int], value: int, *, overdispersion_alpha: flo
     decides; the negative binomial is fitted by moments.
     """
     arr = np.asarray(values, dtype=float)
-    mean = float(arr.mean())
+    mean = float(arr.mean()) if mean is None else mean  # a baseline holds mean and variance
     if value <= 0:
         return Tail(p=1.0, model="poisson", mean=mean, dispersion_p=None)
     if mean <= 0:
         return Tail(p=0.0, model="poisson", mean=mean, dispersion_p=None)
+    # scipy.special's survival functions, which scipy.stats' chi2, nbinom and poisson
+    # call underneath: the same numbers without the distribution objects' argument
+    # checks, which were most of the cost of judging each date of a long history.
     dispersion_p = None
     if len(arr) > 1:
-        var = float(arr.var(ddof=1))
-        dispersion_p = float(stats.chi2.sf((len(arr) - 1) * var / mean, len(arr) - 1))
+        var = float(arr.var(ddof=1)) if variance is None else variance
+        dispersion_p = float(special.chdtrc(len(arr) - 1, (len(arr) - 1) * var / mean))
         if var > mean and dispersion_p < overdispersion_alpha:
             size = mean * mean / (var - mean)
-            p = float(stats.nbinom.sf(value - 1, size, mean / var))
+            p = float(special.betainc(value, size, 1 - mean / var))  # nbinom.sf(value - 1)
             return Tail(p=p, model="negbin", mean=mean, dispersion_p=dispersion_p, size=size)
-    p = float(stats.poisson.sf(value - 1, mean))
+    p = float(special.pdtrc(value - 1, mean))
     return Tail(p=p, model="poisson", mean=mean, dispersion_p=dispersion_p)

@@ -108,10 +108,11 @@ def site_timeline(store: Any, site: str, **options: Any) -> dict[str, Any]:
 
     observations = service.list_observations(store, site=site)
     events = service.list_events(store, site=site)
-    clouds = service.cloud_cover(store, site=site)
     models = service.model_sigmas(store)
     with store.transaction() as session:
         images = image_rows.list_images(session, site=site)
+    # As service.cloud_cover, from the images already read (listing them twice cost 0.4 s).
+    clouds = {i.id: i.cloud_cover for i in images if i.id is not None and i.cloud_cover is not None}
     result = assess(
         observations, events, site=site, cloud_cover=clouds, model_sigmas=models, **options
     )

@@ -60,6 +60,45 @@ def _alembic_config(url: str) -> Config:
     return cfg
 
 
+_WROTE = "railwatch_wrote"
+
+
+def count_changes(sessions: sessionmaker[Session]) -> None:
+    """Make every committed transaction that wrote bump ``store_changes.version``.
+
+    Both ways a store module writes are seen: objects added, changed or deleted
+    (flushes) and ``insert``/``update``/``delete`` statements. The bump is in the
+    same transaction as the writes, so a reader never sees new data under an old
+    version, and other processes writing the same store bump it too.
+    """
+
+    def flushing(session: Session, _context: Any, _instances: Any) -> None:
+        if session.new or session.dirty or session.deleted:
+            session.info[_WROTE] = True
+
+    def executing(state: Any) -> None:
+        if state.is_insert or state.is_update or state.is_delete:
+            state.session.info[_WROTE] = True
+
+    def committing(session: Session) -> None:
+        session.flush()
+        if session.info.pop(_WROTE, False):
+            conn = session.connection()
+            bumped = conn.execute(
+                text("UPDATE store_changes SET version = version + 1 WHERE id = 1")
+            )
+            if bumped.rowcount == 0:
+                conn.execute(text("INSERT INTO store_changes (id, version) VALUES (1, 1)"))
+
+    def ending(session: Session, _transaction: Any = None) -> None:
+        session.info.pop(_WROTE, None)
+
+    event.listen(sessions, "before_flush", flushing)
+    event.listen(sessions, "do_orm_execute", executing)
+    event.listen(sessions, "before_commit", committing)
+    event.listen(sessions, "after_rollback", ending)
+
+
 @dataclass
 class Store:
     """A handle on one store: its engine and a factory of transactions."""
@@ -170,4 +209,6 @@ def open_store(db: str | os.PathLike[str] = DEFAULT_DB, *, create: bool = False)
         raise
     except SQLAlchemyError as exc:
         raise StoreError(f"{db}: cannot open store: {exc.__class__.__name__}: {exc}") from exc
-    return Store(url=url, engine=engine, _sessions=sessionmaker(engine, expire_on_commit=False))
+    sessions = sessionmaker(engine, expire_on_commit=False)
+    count_changes(sessions)
+    return Store(url=url, engine=engine, _sessions=sessions)

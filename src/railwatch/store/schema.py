@@ -277,3 +277,17 @@ class ReviewEditRow(Base):
     base_revision: Mapped[int | None] = mapped_column(Integer, nullable=True)
     conflict: Mapped[bool] = mapped_column(Boolean, default=False)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChangeRow(Base):
+    """One row counting the transactions that wrote anything.
+
+    Caches of analyses are kept against it (``service.store_version``): reading one
+    integer is cheap on every request, while fingerprinting the tables themselves
+    meant reading every image's and model's metadata each time. Every session of a
+    :class:`railwatch.store.Store` bumps it on commit when it wrote (engine.py).
+    """
+
+    __tablename__ = "store_changes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)

@@ -10,7 +10,8 @@ const COLOURS = {
 };
 const CAR_WIDTH_M = 3.2;
 
-const state = { site: null, timeline: null, images: [], map: null, layers: {}, review: null };
+const state = { site: null, timeline: null, images: [], map: null, layers: {}, review: null,
+  asOf: null, loadedAsOf: undefined };
 window.railwatch = state; // for people poking at the page and for the browser tests
 
 // ---------------------------------------------------------------------------- helpers
@@ -72,8 +73,20 @@ function crumbs(...parts) {
 }
 
 // ---------------------------------------------------------------------------- routing
+// #/site/SLUG[/image/ID][?as_of=YYYY-MM-DD]: the as-of date is part of the address, so a link
+// (the demo prints one) opens on the finding of that date, not on whatever came later.
+function isoDate(text) { return /^\d{4}-\d{2}-\d{2}$/.test(text || "") ? text : null; }
+function siteHash(slug, imageId, asOf) {
+  const when = asOf === undefined ? state.asOf : asOf;
+  return `#/site/${encodeURIComponent(slug)}` + (imageId ? `/image/${imageId}` : "") +
+    (when ? `?as_of=${when}` : "");
+}
+function asOfQuery(sep) { return state.asOf ? `${sep || "?"}as_of=${state.asOf}` : ""; }
+
 async function route() {
-  const parts = location.hash.replace(/^#\/?/, "").split("/").filter(Boolean);
+  const [path, query] = location.hash.replace(/^#\/?/, "").split("?");
+  const parts = path.split("/").filter(Boolean);
+  state.asOf = isoDate(new URLSearchParams(query || "").get("as_of"));
   try {
     if (parts[0] === "site" && parts[1]) {
       await showSite(decodeURIComponent(parts[1]), parts[2] === "image" ? Number(parts[3]) : null);
@@ -114,7 +127,8 @@ async function showSites() {
 
 // ---------------------------------------------------------------------------- site page
 async function showSite(slug, imageId) {
-  if (!state.site || state.site.slug !== slug || !document.getElementById("map")) {
+  if (!state.site || state.site.slug !== slug || !document.getElementById("map") ||
+      state.loadedAsOf !== state.asOf) {
     await loadSite(slug);
   }
   if (imageId) await selectImage(imageId);
@@ -123,8 +137,9 @@ async function showSite(slug, imageId) {
 async function loadSite(slug) {
   const q = "/sites/" + encodeURIComponent(slug);
   const [site, images, timeline] = await Promise.all([
-    api(q), api(q + "/images"), api(q + "/timeline").catch(() => null),
+    api(q), api(q + "/images"), api(q + "/timeline" + asOfQuery()).catch(() => null),
   ]);
+  state.loadedAsOf = state.asOf;
   state.site = site;
   state.images = images.images;
   state.timeline = timeline;
@@ -138,6 +153,7 @@ async function loadSite(slug) {
       el("div", {}, el("div", { id: "map", role: "application", "aria-label": "map of the site" })),
       el("div", {},
         el("section", { class: "panel", id: "finding" }, el("h2", {}, "Finding"),
+          asOfControl(slug, timeline),
           el("p", { class: "finding" }, timeline ? timeline.finding : "No observations yet."),
           el("p", { class: "judgment", id: "judgment" }, "")),
         reviewPanel,
@@ -149,15 +165,31 @@ async function loadSite(slug) {
   );
   drawMap();
   if (timeline) drawChart(timeline);
-  api(q + "/judgment").then((j) => {
+  api(q + "/judgment" + asOfQuery()).then((j) => {
     document.getElementById("judgment").textContent = "Key judgment: " + j.judgment;
   }).catch(() => {});
   api("/press/comparison?site=" + encodeURIComponent(slug)).then(drawPress).catch(() => {});
 }
 
+function asOfControl(slug, timeline) {
+  // The date judged: the latest on or before "as of" (empty: the latest stored).
+  const input = el("input", { type: "date", id: "as-of", value: state.asOf || "",
+    "aria-label": "judge the site as of this date (empty: latest)" });
+  input.addEventListener("change", () => {
+    location.hash = siteHash(slug, null, isoDate(input.value));
+  });
+  const latest = el("button", { type: "button", id: "as-of-latest", disabled: !state.asOf,
+    onclick: () => { location.hash = siteHash(slug, null, null); } }, "Latest");
+  const judged = timeline && timeline.latest ? timeline.latest.date : null;
+  return el("p", { class: "as-of" }, el("label", {}, "As of ", input), " ", latest,
+    el("span", { id: "judged-date" }, judged ? ` Judging ${judged}` +
+      (state.asOf ? ` (the latest date on or before ${state.asOf}).` : " (the latest date stored).") : ""));
+}
+
 async function download(fmt) {
   say("Writing the " + fmt.toUpperCase() + " report…");
-  const r = await api("/sites/" + encodeURIComponent(state.site.slug) + "/report." + fmt, { raw: true });
+  const r = await api("/sites/" + encodeURIComponent(state.site.slug) + "/report." + fmt + asOfQuery(),
+    { raw: true });
   if (!r.ok) { say("Report failed: " + r.status, true); return; }
   const url = URL.createObjectURL(await r.blob());
   const a = el("a", { href: url, download: state.site.slug + "." + fmt });
@@ -203,7 +235,7 @@ function drawMap() {
     style: { color: "#555", weight: 1, dashArray: "4 3", fillOpacity: 0.02 },
     onEachFeature: (f, layer) => layer.on("click", () => {
       if (state.review && (state.review.drawing || state.review.image.id === f.properties.id)) return;
-      location.hash = `#/site/${state.site.slug}/image/${f.properties.id}`;
+      location.hash = siteHash(state.site.slug, f.properties.id);
     }),
   }).addTo(map);
   state.layers.boxes = L.layerGroup().addTo(map);
@@ -236,10 +268,14 @@ function drawBoxes() {
 function drawChart(tl) {
   const box = document.getElementById("chart");
   const dates = tl.dates;
-  const W = Math.max(box.clientWidth - 2, 600, Math.min(8000, dates.length * 3)), H = 260;
-  const pad = { l: 40, r: 60, t: 16, b: 40 };
   const t0 = Date.parse(dates[0].date), t1 = Date.parse(dates[dates.length - 1].date) || t0 + 1;
   const span = Math.max(1, t1 - t0);
+  const W = Math.max(box.clientWidth - 2, 600, Math.min(8000, dates.length * 3));
+  const pad = { l: 40, r: 60, t: 16, b: 40 };
+  const labels = layoutEventLabels(tl.events, (d) => pad.l + ((Date.parse(d) - t0) / span) * (W - pad.l - pad.r),
+    pad.l, W - 4);
+  pad.t += labels.rows * EVENT_ROW;
+  const H = 244 + pad.t;
   const x = (d) => pad.l + ((Date.parse(d) - t0) / span) * (W - pad.l - pad.r);
   const top = Math.max(1, ...dates.map((d) => Math.max(d.value, d.max || 0)),
     ...tl.press.map((p) => p.count));
@@ -263,11 +299,12 @@ function drawChart(tl) {
     const xx = x(yr + "-01-01");
     if (xx >= pad.l) root.append(svg("text", { x: xx, y: H - pad.b + 28 }, yr));
   }
-  for (const ev of tl.events) {
-    const xx = x(ev.date);
-    if (xx < pad.l || xx > W - pad.r) continue;
-    root.append(svg("g", { class: "event" }, svg("line", { x1: xx, x2: xx, y1: pad.t, y2: y(0) }),
-      svg("text", { x: xx + 3, y: pad.t + 8 }, ev.title), svg("title", {}, ev.date + " " + ev.title)));
+  for (const lab of labels.placed) {
+    const xx = lab.x, ty = 12 + lab.row * EVENT_ROW;
+    root.append(svg("g", { class: "event" },
+      svg("line", { x1: xx, x2: xx, y1: ty + 2, y2: y(0) }),
+      svg("text", { x: lab.anchor === "end" ? xx - 3 : xx + 3, y: ty, "text-anchor": lab.anchor }, lab.text),
+      svg("title", {}, lab.event.date + " " + lab.event.title)));
   }
   const many = dates.length > 600;
   for (const d of dates) {
@@ -292,7 +329,7 @@ function drawChart(tl) {
     g.append(svg("title", {}, `${d.date}: ${d.value} (${d.method}) — ${d.level}`));
     const pick = () => {
       const id = d.image_id || (d.image_ids || [])[0];
-      if (id) location.hash = `#/site/${state.site.slug}/image/${id}`;
+      if (id) location.hash = siteHash(state.site.slug, id);
       else say(`No image on ${d.date} (${d.method} count).`);
     };
     g.addEventListener("click", pick);
@@ -311,13 +348,64 @@ function drawChart(tl) {
   box.replaceChildren(root, legend);
 }
 
+// Event titles above the chart, each on the first row where it overlaps no other: on the
+// demo the talks and the border reopening fall days apart and their titles were drawn over
+// each other at the chart's top right. A title that would run past the right edge ends at
+// its line instead; one longer than EVENT_CHARS is cut (the full title is its tooltip).
+const EVENT_ROW = 13, EVENT_CHAR_PX = 6.2, EVENT_CHARS = 48, EVENT_ROWS = 6;
+function layoutEventLabels(events, x, left, right) {
+  const rows = [];
+  const placed = [];
+  const sorted = events.map((e) => ({ event: e, x: x(e.date) }))
+    .filter((e) => e.x >= left && e.x <= right).sort((a, b) => a.x - b.x);
+  for (const item of sorted) {
+    const title = item.event.title;
+    const text = title.length > EVENT_CHARS ? title.slice(0, EVENT_CHARS - 1) + "…" : title;
+    const w = text.length * EVENT_CHAR_PX + 6;
+    const anchor = item.x + w > right ? "end" : "start";
+    const from = anchor === "end" ? item.x - w : item.x, to = anchor === "end" ? item.x : item.x + w;
+    let row = rows.findIndex((spans) => spans.every(([a, b]) => to < a || from > b));
+    if (row < 0) {
+      if (rows.length >= EVENT_ROWS) row = rows.length - 1;
+      else { rows.push([]); row = rows.length - 1; }
+    }
+    rows[row].push([from, to]);
+    placed.push({ event: item.event, x: item.x, row, text, anchor, from, to });
+  }
+  return { rows: rows.length, placed };
+}
+
 // ---------------------------------------------------------------------------- press
+// A report's name: its outlet (and title), else its title, else its first words and file name
+// (seed reports with neither read "document 5" before; their files are named by hashes).
+function documentName(d) {
+  const file = String(d.path || "").split(/[\\/]/).pop();
+  if (d.outlet) return d.title ? `${d.outlet}: ${d.title}` : d.outlet;
+  return d.title || file || "document " + d.id;
+}
+const FIRST_WORDS = 8;
+function firstWords(text) {
+  const words = String(text || "").trim().split(/\s+/).filter(Boolean);
+  if (!words.length) return "";
+  return "“" + words.slice(0, FIRST_WORDS).join(" ") + (words.length > FIRST_WORDS ? "…" : "") + "”";
+}
+function documentLabel(d) {
+  const span = el("span", { class: "doc-name", "data-document": d.id }, documentName(d));
+  if (!d.outlet && !d.title) {
+    api("/press/documents/" + Number(d.id)).then((full) => {
+      const words = firstWords(full.clean_text || full.raw_text);
+      if (words) span.textContent = words + " (" + documentName(d) + ")";
+    }).catch(() => {});
+  }
+  return span;
+}
+
 function drawPress(cmp) {
   const sec = document.getElementById("press");
   if (!cmp.groups.length) { sec.append(el("p", {}, "No press reports stored.")); return; }
   for (const g of cmp.groups) {
-    sec.append(el("h3", {}, "Event " + g.key + " — " + g.documents.length + " report(s): " +
-      g.documents.map((d) => d.outlet || d.title || ("document " + d.id)).join(", ")));
+    sec.append(el("h3", {}, "Event " + g.key + " — " + g.documents.length + " report(s): ",
+      g.documents.flatMap((d, i) => [i ? "; " : "", documentLabel(d)])));
     sec.append(el("table", {}, el("thead", {}, el("tr", {}, ["slot", "status", "what each source says"]
       .map((h) => el("th", { scope: "col" }, h)))),
       el("tbody", {}, g.slots.map((s) => el("tr", {}, el("td", {}, s.label),
@@ -377,14 +465,18 @@ function drawReview() {
       el("button", { type: "button", id: "accept", onclick: () => edit((l) => { l.status = l.detection_id ? "accepted" : "added"; }), disabled: !active }, "Accept (a)"),
       el("button", { type: "button", id: "reject", onclick: () => edit((l) => { l.status = "rejected"; }), disabled: !active }, "Reject (r)"),
       el("button", { type: "button", id: "tarp", onclick: () => edit((l) => { l.tarped = !l.tarped; }), disabled: !active }, "Tarp (t)"),
+      el("button", { type: "button", id: "accept-rest", onclick: acceptRest,
+        disabled: !r.labels.some((l) => l.status === "detected") }, "Accept all remaining (A)"),
       classSelect,
       el("button", { type: "button", id: "draw", onclick: startDraw, "aria-pressed": r.drawing ? "true" : "false" },
         r.drawing ? "Drawing: click the car's two ends" : "Draw missed car (d)"),
       el("label", {}, "width m ", el("input", { id: "car-width", type: "number", min: "1", max: "6", step: "0.1", value: CAR_WIDTH_M, size: 3 })),
       el("button", { type: "button", id: "undo", onclick: undo, disabled: !r.undo.length }, "Undo (u)"),
       el("button", { type: "button", id: "save", onclick: () => save(false) }, "Save (s)"),
-      el("button", { type: "button", id: "mark-reviewed", onclick: () => save(true) }, "Mark image reviewed")),
-    el("p", { class: "keys" }, "Keys: n/p next/previous box, a accept, r reject, t tarp, 1–7 class, d draw (two clicks along the car), u undo, s save, Esc cancel."),
+      el("button", { type: "button", id: "mark-reviewed", onclick: () => save(true) }, "Mark image reviewed"),
+      el("button", { type: "button", id: "prev-image", onclick: () => stepImage(-1) }, "‹ Image ([)"),
+      el("button", { type: "button", id: "next-image", onclick: () => stepImage(1) }, "Image (]) ›")),
+    el("p", { class: "keys" }, "Keys: → ← or n/p next/previous box, a accept, A accept all remaining, r reject, t tarp, 1–7 class, d draw (two clicks along the car), u undo, s save, ] [ next/previous image, Esc cancel."),
     el("div", { class: "labels" }, list),
   );
 }
@@ -395,6 +487,37 @@ function activate(key) {
   drawReview();
   const b = document.querySelector(`.labels button[data-key="${CSS.escape(key)}"]`);
   if (b) b.focus({ preventScroll: false });
+}
+
+// Most of a good detector's boxes are right: the reviewer fixes the wrong ones, then accepts
+// the rest at once (one undo step) instead of 70 key presses.
+function acceptRest() {
+  const r = state.review;
+  if (!r || !r.labels.some((l) => l.status === "detected")) return;
+  snapshot();
+  let n = 0;
+  for (const l of r.labels) if (l.status === "detected") { l.status = "accepted"; n += 1; }
+  drawBoxes();
+  drawReview();
+  say(`Accepted ${n} remaining box(es); u undoes.`);
+}
+
+// The site's images in time order: the next or previous one, keeping the as-of date.
+function stepImage(delta) {
+  const r = state.review;
+  if (!r) return;
+  const order = state.images.slice().sort((a, b) => a.acquired_at.localeCompare(b.acquired_at) || a.id - b.id);
+  const i = order.findIndex((im) => im.id === r.image.id);
+  const next = order[i + delta];
+  if (!next) { say(delta > 0 ? "This is the site's last image." : "This is the site's first image."); return; }
+  if (r.undo.length && !confirmLeave()) return;
+  location.hash = siteHash(state.site.slug, next.id);
+}
+function confirmLeave() {
+  say("Unsaved edits on this image: save (s) first, or press the key again to leave them.", true);
+  const again = state.review.leaveArmed;
+  state.review.leaveArmed = true;
+  return Boolean(again);
 }
 
 function snapshot() { state.review.undo.push(JSON.stringify(state.review.labels)); }
@@ -473,7 +596,7 @@ async function save(reviewed) {
     }
     say(reviewed ? `Image ${r.image.id} reviewed: ${doc.observations.length} analyst counts stored.` : `Saved revision ${doc.review.revision}.`);
     if (reviewed) {
-      const tl = await api("/sites/" + encodeURIComponent(state.site.slug) + "/timeline");
+      const tl = await api("/sites/" + encodeURIComponent(state.site.slug) + "/timeline" + asOfQuery());
       state.timeline = tl;
       drawChart(tl);
     }
@@ -489,10 +612,17 @@ function onKey(e) {
   if (!r || e.ctrlKey && e.key !== "z" || e.metaKey || e.altKey) return;
   const i = r.labels.findIndex((l) => l.key === r.active);
   const k = e.key;
-  if (k === "n" || k === "p") {
-    const j = r.labels.length ? (i + (k === "n" ? 1 : -1) + r.labels.length) % r.labels.length : -1;
+  // Arrow keys on the map pan it (Leaflet); everywhere else they step through the boxes.
+  const onMap = t && t.closest && t.closest("#map");
+  const arrow = (k === "ArrowRight" || k === "ArrowLeft" || k === "ArrowDown" || k === "ArrowUp") && !onMap;
+  if (k === "n" || k === "p" || arrow) {
+    const fwd = k === "n" || k === "ArrowRight" || k === "ArrowDown";
+    const j = r.labels.length ? (i < 0 && !fwd ? r.labels.length - 1 : (i + (fwd ? 1 : -1) + r.labels.length) % r.labels.length) : -1;
     if (j >= 0) activate(r.labels[j].key);
-  } else if (k === "a") edit((l) => { l.status = l.detection_id ? "accepted" : "added"; });
+  } else if (k === "A") acceptRest();
+  else if (k === "]") stepImage(1);
+  else if (k === "[") stepImage(-1);
+  else if (k === "a") edit((l) => { l.status = l.detection_id ? "accepted" : "added"; });
   else if (k === "r" || k === "Delete") edit((l) => { l.status = "rejected"; });
   else if (k === "t") edit((l) => { l.tarped = !l.tarped; });
   else if (/^[1-7]$/.test(k)) edit((l) => { l.railcar_class = CLASSES[Number(k) - 1]; });
