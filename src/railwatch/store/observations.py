@@ -39,28 +39,37 @@ def _record(row: Any, slug: str) -> Observation:
     )
 
 
-def add(session: Session, observations: list[Observation]) -> list[Observation]:
-    """Store observations (all in the caller's transaction) and return them with ids."""
-    out = []
+def _columns(session: Session, observations: list[Observation]) -> list[dict[str, Any]]:
+    """Each observation's column values, its site slug turned into the site's row id."""
     site_ids: dict[str, int] = {}
     for obs in observations:
         if obs.site not in site_ids:
             site_ids[obs.site] = sites.row_for(session, obs.site).id
-        row = ObservationRow(
-            site_id=site_ids[obs.site],
-            observed_at=obs.observed_at,
-            railcar_class=obs.railcar_class,
-            count=obs.count,
-            count_sigma=obs.count_sigma,
-            method=obs.method,
-            source=obs.source,
-            image_id=obs.image_id,
-            model_version=obs.model_version,
-            analyst=obs.analyst,
-            document_id=obs.document_id,
-            claim_id=obs.claim_id,
-            note=obs.note,
-        )
+    return [
+        {
+            "site_id": site_ids[o.site],
+            "observed_at": o.observed_at,
+            "railcar_class": o.railcar_class,
+            "count": o.count,
+            "count_sigma": o.count_sigma,
+            "method": o.method,
+            "source": o.source,
+            "image_id": o.image_id,
+            "model_version": o.model_version,
+            "analyst": o.analyst,
+            "document_id": o.document_id,
+            "claim_id": o.claim_id,
+            "note": o.note,
+        }
+        for o in observations
+    ]
+
+
+def add(session: Session, observations: list[Observation]) -> list[Observation]:
+    """Store observations (all in the caller's transaction) and return them with ids."""
+    out = []
+    for obs, values in zip(observations, _columns(session, observations), strict=True):
+        row = ObservationRow(**values)
         session.add(row)
         session.flush()
         out.append(_record(row, obs.site))
@@ -73,34 +82,10 @@ def add_many(session: Session, observations: list[Observation]) -> int:
     For the detector's per-image counts, written by the client of a cluster run for
     every image it gets back; :func:`add` returns records with ids for the CLI and API.
     """
-    site_ids: dict[str, int] = {}
-    for obs in observations:
-        if obs.site not in site_ids:
-            site_ids[obs.site] = sites.row_for(session, obs.site).id
     if observations:
         now = utcnow()
-        session.execute(
-            insert(ObservationRow),
-            [
-                {
-                    "site_id": site_ids[o.site],
-                    "observed_at": o.observed_at,
-                    "railcar_class": o.railcar_class,
-                    "count": o.count,
-                    "count_sigma": o.count_sigma,
-                    "method": o.method,
-                    "source": o.source,
-                    "image_id": o.image_id,
-                    "model_version": o.model_version,
-                    "analyst": o.analyst,
-                    "document_id": o.document_id,
-                    "claim_id": o.claim_id,
-                    "note": o.note,
-                    "created_at": now,
-                }
-                for o in observations
-            ],
-        )
+        rows = [{**values, "created_at": now} for values in _columns(session, observations)]
+        session.execute(insert(ObservationRow), rows)
     return len(observations)
 
 
