@@ -12,7 +12,6 @@ import os
 import signal
 from collections import Counter
 from dataclasses import replace
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from railwatch.railcars import CLASSES
 from railwatch.sites import builtin
 from railwatch.store import detections as stored
 from railwatch.store import open_store
+from test_detect_store import rendered_scenes
 from test_store_postgres import pg_url  # noqa: F401  (the throwaway PostgreSQL fixture)
 
 pytest.importorskip("distributed")
@@ -33,22 +33,8 @@ N_IMAGES = 5
 @pytest.fixture(scope="module")
 def archive(tmp_path_factory) -> list[Path]:
     """Small clear scenes on distinct dates, with different numbers of cars."""
-    from railwatch.simulate import SceneSpec, render_scene, write_scene
-
     root = tmp_path_factory.mktemp("archive")
-    paths = []
-    for i in range(N_IMAGES):
-        spec = SceneSpec(
-            seed=100 + i,
-            size=(256, 256),
-            n_cars=4 + 3 * i,
-            site="tumangang",
-            clouds=False,
-            acquired=datetime(2023, 1 + i, 5, 2, 13, tzinfo=UTC),
-        )
-        folder = Path(write_scene(render_scene(spec), root / f"scene-{i}"))
-        paths.append(folder / "image.tif")
-    return paths
+    return rendered_scenes(root, N_IMAGES, seed=100, cars=4, more_cars=3)
 
 
 @pytest.fixture(scope="module")

@@ -218,21 +218,30 @@ def test_stored_counts_carry_an_uncertainty_that_grows_with_the_count(
     assert {o.count_sigma for o in obs if o.railcar_class == "box"} == {1.0}
 
 
-def _rendered_store(store, tmp_path: Path, n: int) -> None:
-    from railwatch.imagery.ingest import ingest
+def rendered_scenes(
+    root: Path, n: int, *, seed: int, cars: int, more_cars: int, name: str = "scene"
+) -> list[Path]:
+    """Small clear Tumangang scenes on distinct months, each with more cars than the last."""
     from railwatch.simulate import SceneSpec, render_scene, write_scene
 
     paths = []
     for i in range(n):
         spec = SceneSpec(
-            seed=300 + i,
+            seed=seed + i,
             size=(256, 256),
-            n_cars=5 + 4 * i,
+            n_cars=cars + more_cars * i,
             site="tumangang",
             clouds=False,
             acquired=datetime(2023, 1 + i, 5, 2, 13, tzinfo=UTC),
         )
-        paths.append(Path(write_scene(render_scene(spec), tmp_path / f"s{i}")) / "image.tif")
+        paths.append(Path(write_scene(render_scene(spec), root / f"{name}-{i}")) / "image.tif")
+    return paths
+
+
+def _rendered_store(store, tmp_path: Path, n: int) -> None:
+    from railwatch.imagery.ingest import ingest
+
+    paths = rendered_scenes(tmp_path, n, seed=300, cars=5, more_cars=4, name="s")
     ingest(store, paths, site="tumangang")
 
 
