@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from http_range import serve
 from railwatch import service
 from railwatch.detect import run_store
 from railwatch.railcars import CLASSES
@@ -45,7 +46,7 @@ def client():
         yield c
 
 
-def _store_with(db: str | Path, images: list[Path]):
+def _store_with(db: str | Path, images: list[Path] | list[str]):
     from railwatch.imagery.ingest import ingest
 
     store = open_store(db, create=True)
@@ -117,6 +118,22 @@ def test_cluster_counts_equal_in_process(tmp_path, archive, client, in_process) 
         assert run_store(store, ["tumangang"], client=client).results == []
     finally:
         store.close()
+
+
+def test_cluster_reads_images_by_url(tmp_path, archive, client, in_process) -> None:
+    """Workers read the images where a web server keeps them, by ranges, with no shared disk."""
+    with serve(archive[0].parent.parent) as web:
+        urls = [web.url_of(f"{p.parent.name}/image.tif") for p in archive]
+        store = _store_with(tmp_path / "u.db", urls)
+        try:
+            run = run_store(store, ["tumangang"], client=client, threads=1)
+            assert run.skipped == []
+            assert _stored_counts(store) == in_process
+            assert {o.source for o in service.list_observations(store, site="tumangang")} == set(
+                urls
+            )
+        finally:
+            store.close()
 
 
 def test_corrupt_image_is_skipped_by_name(tmp_path, archive, client, in_process) -> None:

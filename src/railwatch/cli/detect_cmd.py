@@ -110,7 +110,9 @@ def detect(
 
     def skip(image: Any, reason: str) -> None:
         skipped.append({"image_id": image.id, "path": image.path, "reason": reason})
-        warn(f"image {image.id} {Path(image.path).name} skipped: {reason}")
+        from railwatch.imagery.location import display_name
+
+        warn(f"image {image.id} {display_name(image.path)} skipped: {reason}")
 
     run = None
     with cluster_at(workers, scheduler) as (client, threads), progress(transient=True) as bar:

@@ -32,9 +32,16 @@ def register(app: typer.Typer) -> None:
     app.add_typer(images_app, name="images")
 
 
+def display_name(path: str) -> str:
+    """The file name of a stored image, or the last part of its URL."""
+    from railwatch.imagery.location import display_name as name  # rasterio loads with imagery
+
+    return name(path)
+
+
 def _line(image: Image) -> str:
     return (
-        f"image {image.id} {Path(image.path).name}: {image.width}×{image.height}×{image.bands} "
+        f"image {image.id} {display_name(image.path)}: {image.width}×{image.height}×{image.bands} "
         f"{image.dtype}, {image.gsd_m:.2f} m, "
         f"{image.crs if len(image.crs) < 20 else 'custom CRS'}, "
         f"{image.acquired_at:%Y-%m-%d %H:%M}Z"
@@ -43,7 +50,14 @@ def _line(image: Image) -> str:
 
 @images_app.command("add")
 def images_add(
-    files: Annotated[list[Path], typer.Argument(help="GeoTIFF/COG, PNG or JPEG files.")],
+    files: Annotated[
+        list[str],
+        typer.Argument(
+            help="GeoTIFF/COG, PNG or JPEG files, or URLs of GeoTIFF/COGs "
+            "(https://, s3://, gs://, az://, /vsicurl/…) that every reader of the store can open.",
+            show_default=False,
+        ),
+    ],
     site: Annotated[str, typer.Option("--site", help="Slug of the site the images cover.")],
     acquired: Annotated[
         str | None,
@@ -92,7 +106,7 @@ def images_add(
                     files,
                     **options,  # type: ignore[arg-type]
                     progress=lambda n, _total, path: bar.update(
-                        task, completed=n, description=f"checked {path.name}"
+                        task, completed=n, description=f"checked {display_name(path)}"
                     ),
                 )
         else:
@@ -137,7 +151,7 @@ def images_list(
             f"{i.gsd_m:.2f}",
             "-" if i.cloud_cover is None else f"{i.cloud_cover:.0f}",
             i.provider,
-            Path(i.path).name,
+            display_name(i.path),
             *([i.unfit_reason or ""] if skipped else []),
         )
     out.print(table)

@@ -34,6 +34,7 @@ from railwatch.detect.model import (
 )
 from railwatch.detect.slicing import DEFAULT_GSD_RANGE, Region, detect_raster
 from railwatch.errors import DetectionError, ImageryError, UnfitImageError
+from railwatch.imagery.location import display_name
 from railwatch.railcars import CLASSES
 from railwatch.records import Detection, Image, Observation
 
@@ -608,7 +609,7 @@ def run_store(
         if on_skip is not None:
             on_skip(task, reason)
         else:
-            log.warning("image %s %s skipped: %s", task.id, Path(task.path).name, reason)
+            log.warning("image %s %s skipped: %s", task.id, display_name(task.path), reason)
 
     if client is None:
         results = []

@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from railwatch import plausible
 from railwatch.errors import ImageryError, InputError, StoreError
-from railwatch.imagery import metadata
+from railwatch.imagery import location, metadata
 from railwatch.imagery import sidecar as sidecars
 from railwatch.imagery.source import FORMATS, RasterSource, open_source
 from railwatch.plaintext import printable
@@ -41,7 +41,7 @@ MAX_FOOTPRINT_KM = 300.0
 MAX_FOOTPRINT_TO_SITE = 100.0
 _CHUNK = 1024 * 1024
 
-Progress = Callable[[int, int, Path], None]
+Progress = Callable[[int, int, str | Path], None]
 Warn = Callable[[str], None]
 
 
@@ -57,8 +57,44 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
+def remote_identity(src: RasterSource, window: Any) -> str:
+    """A SHA-256 standing for a remote image's content, from a few kilobytes of it.
+
+    Hashing the whole file would download it, which is what reading by ranges is
+    for avoiding. The URL, the size where the server gives it, the header (grid,
+    georeferencing, bands, tiling) and the decoded pixels at the centre of the
+    site make one image's identity: the same URL re-added is found again, and a file
+    replaced at that URL is seen as new unless its header and those pixels are
+    unchanged too.
+    """
+    digest = hashlib.sha256(b"railwatch remote image v1\0")
+    ds = src.dataset
+    header = [
+        str(src.path),
+        src.file_bytes,
+        src.driver,
+        src.width,
+        src.height,
+        src.count,
+        list(ds.dtypes),
+        src.crs.to_wkt(),
+        list(src.transform)[:6],
+        list(ds.block_shapes[0]),
+        ds.overviews(1) if src.driver == "GTiff" else [],
+        src.nodata,
+    ]
+    digest.update(repr(header).encode())
+    w, h = min(256, int(window.width)), min(256, int(window.height))
+    cx = int(window.col_off + window.width / 2 - w / 2)
+    cy = int(window.row_off + window.height / 2 - h / 2)
+    from rasterio.windows import Window
+
+    digest.update(src.read(Window(cx, cy, w, h)).tobytes())
+    return digest.hexdigest()
+
+
 def _acquisition(
-    path: Path,
+    path: str | Path,
     src: RasterSource,
     acquired: datetime | None,
     stac: sidecars.StacItem | None,
@@ -78,10 +114,12 @@ def _acquisition(
     when, source = next(((w, s) for w, s in choices if w is not None), (None, ""))
     if when is None:
         hint = f" (unreadable date tags: {', '.join(unparsed)})" if unparsed else ""
+        beside = (
+            "" if location.is_remote(path) else f", or {Path(path).name}.stac.json beside the image"
+        )
         raise ImageryError(
             f"{path}: no acquisition time found{hint}; give it with --acquired "
-            f"2023-10-05T02:13:00Z or a STAC item (--stac ITEM.json, or {path.name}.stac.json "
-            "beside the image)"
+            f"2023-10-05T02:13:00Z or a STAC item (--stac ITEM.json{beside})"
         )
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
@@ -95,7 +133,7 @@ def _acquisition(
 
 
 def _gsd(
-    path: Path,
+    path: str | Path,
     src: RasterSource,
     gsd: float | None,
     stac: sidecars.StacItem | None,
@@ -148,7 +186,7 @@ def _gsd(
 
 
 def _cloud(
-    path: Path, src: RasterSource, cloud: float | None, stac: sidecars.StacItem | None
+    path: str | Path, src: RasterSource, cloud: float | None, stac: sidecars.StacItem | None
 ) -> dict[str, Any]:
     """Cloud cover in percent and where it came from; nothing when no source says.
 
@@ -180,7 +218,7 @@ def _extent_km(geom: Any) -> float:
     return max(across, along) / 1000
 
 
-def _check_extent(path: Path, area: Any, site: Site) -> None:
+def _check_extent(path: str | Path, area: Any, site: Site) -> None:
     """Refuse a footprint far larger than both the site and any sub-metre scene."""
     image_km, site_km = _extent_km(area), _extent_km(shape(site.geometry))
     limit = max(MAX_FOOTPRINT_KM, MAX_FOOTPRINT_TO_SITE * site_km)
@@ -225,6 +263,10 @@ def describe(
 ) -> tuple[Image, dict[str, Any]]:
     """Check one image against a site and describe it, without storing anything.
 
+    ``path`` may be a URL (``https://``, ``s3://`` …): the image is then read in
+    ranges where it lies, identified by :func:`remote_identity`, and nothing is
+    looked for beside it.
+
     Returns:
         The image record (no id yet) and the extra metadata for its ``meta`` column.
 
@@ -232,14 +274,19 @@ def describe(
         ImageryError: the file is unreadable, unsupported, too big, not georeferenced,
             not dated, or does not cover the site.
     """
-    path = Path(path)
+    url = location.remote_url(path)
+    local = Path(path) if url is None else None
+    path = url if local is None else local
     if isinstance(acquired, str):
         acquired = parse_time(acquired, what="--acquired")
     import rasterio
 
     # Inside an Env GDAL's messages go to rasterio's handler, not straight to stderr.
     with rasterio.Env(), open_source(path) as src:
-        stac_item = sidecars.read_stac(Path(stac), path) if stac else sidecars.find_stac(path)
+        if stac:
+            stac_item = sidecars.read_stac(Path(stac), path)
+        else:
+            stac_item = sidecars.find_stac(local) if local is not None else None
         try:
             outline = metadata.footprint(src.crs, src.transform, src.width, src.height)
         except Exception as exc:  # GDAL cannot take this CRS to lon/lat
@@ -281,11 +328,13 @@ def describe(
                 int(window.height),
             ],
             "verified": checked,
-            "file_bytes": path.stat().st_size,
+            "file_bytes": src.file_bytes,
         }
+        if local is None:
+            meta["identity"] = "remote: URL, size, header and the decoded site centre"
         image = Image(
-            path=str(path.resolve()),
-            sha256=sha256_of(path),
+            path=str(local.resolve()) if local is not None else str(path),
+            sha256=sha256_of(local) if local is not None else remote_identity(src, window),
             site=site.slug,
             crs=metadata.crs_text(src.crs),
             bounds=tuple(round(v, 9) for v in src.bounds),  # type: ignore[arg-type]
@@ -320,7 +369,7 @@ def ingest(
 
     Args:
         store: where to record them.
-        paths: GeoTIFF/COG, PNG or JPEG files.
+        paths: GeoTIFF/COG, PNG or JPEG files, or URLs of GeoTIFF/COGs (as strings).
         site: slug of the site they must cover.
         acquired: acquisition time for every file, overriding STAC and tags.
         gsd: ground sample distance in metres, overriding STAC and the transform.
@@ -362,7 +411,7 @@ def ingest(
             )
         )
         if progress is not None:
-            progress(i, len(paths), Path(p))
+            progress(i, len(paths), location.remote_url(p) or Path(p))
     # Another process adding the same file between our look-up and our insert makes
     # the unique (site, sha256) key refuse the insert; the whole transaction is
     # rolled back and tried once more, when the look-up finds the other's row.
@@ -395,7 +444,7 @@ def _store_described(
             known = image_rows.find(session, site, image.sha256)
             if known is None:
                 done.append((image_rows.add(session, image, meta), "added"))
-            elif image_rows.changes(known, image) or not Path(known.path).exists():
+            elif image_rows.changes(known, image) or location.missing(known.path):
                 assert known.id is not None
                 done.append((image_rows.redescribe(session, known.id, image, meta), "updated"))
             else:

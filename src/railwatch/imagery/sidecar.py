@@ -56,7 +56,7 @@ class StacItem:
     properties: dict[str, Any] = field(default_factory=dict)
 
 
-def _load_json(path: Path, what: str, image: Path) -> Any:
+def _load_json(path: Path, what: str, image: str | Path) -> Any:
     try:
         size = path.stat().st_size
         if size > MAX_JSON_BYTES:
@@ -202,7 +202,7 @@ def find_stac(image: Path) -> StacItem | None:
     return None
 
 
-def read_stac(path: Path, image: Path, doc: Any = None) -> StacItem:
+def read_stac(path: Path, image: str | Path, doc: Any = None) -> StacItem:
     """Read datetime, GSD, provider and cloud cover from a STAC item.
 
     Raises:

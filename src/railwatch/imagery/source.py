@@ -3,13 +3,16 @@
 :func:`open_source` opens GeoTIFF/COG (any CRS), PNG and JPEG files with
 rasterio. When the file carries no georeferencing of its own, it comes from a
 sidecar JSON, a world file plus a CRS (sidecar, ``.prj`` or ``.aux.xml``), so
-the detector sees one kind of object whatever the format. Header dimensions are
-checked before any pixel is decoded, so a decompression bomb costs nothing.
+the detector sees one kind of object whatever the format. A URL (``https://``,
+``s3://`` …, see :mod:`railwatch.imagery.location`) is opened the same way, read in
+byte ranges, and must carry its own georeferencing. Header dimensions are checked
+before any pixel is decoded, so a decompression bomb costs nothing.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import struct
 import warnings
 from pathlib import Path
@@ -29,6 +32,7 @@ from rasterio.windows import Window
 from shapely.geometry import mapping, shape
 
 from railwatch.errors import ImageryError
+from railwatch.imagery import location
 from railwatch.imagery import sidecar as sidecars
 
 # Refuse images whose header promises more than this, before decoding anything:
@@ -63,7 +67,7 @@ _MAGIC: list[tuple[bytes, str]] = [
 ]
 
 
-def check_dimensions(path: Path, width: int, height: int) -> None:
+def check_dimensions(path: str | Path, width: int, height: int) -> None:
     """Refuse absurd sizes from the header alone.
 
     Raises:
@@ -111,17 +115,16 @@ def sniff_format(path: Path) -> str:
     return kind
 
 
-def _gdal_message(exc: BaseException, path: Path) -> str:
+def _gdal_message(exc: BaseException, path: str | Path) -> str:
     # rasterio chains GDAL's own message as the cause of a generic "Read failed".
     while exc.__cause__ is not None and "previous exception" in str(exc):
         exc = exc.__cause__
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
-    for prefix in (
-        f"{path}: ",
-        f"{path.name}: ",
-        f"{path}, ",
-        f"{path.name}, ",
-    ):  # we name the file already
+    name = location.display_name(path)
+    names = [str(path), name]
+    if location.is_remote(path):  # GDAL names a URL by its /vsi…/ path
+        names.insert(0, location.vsi_path(str(path)))
+    for prefix in [f"{n}{sep}" for n in names for sep in (": ", ", ")]:  # we name the file already
         text = text.replace(prefix, "")
     return text[:200]
 
@@ -148,10 +151,13 @@ class RasterSource:
 
     A context manager: ``with open_source(path) as src: src.read(window)``.
     ``crs`` and ``transform`` are the file's own, or else those of its sidecar
-    JSON / world file; ``georef`` says which file supplied each.
+    JSON / world file; ``georef`` says which file supplied each. ``path`` is a
+    :class:`~pathlib.Path`, or the URL string of a remote image; ``file_bytes`` is
+    the file's size, None where a remote server does not say.
     """
 
-    path: Path
+    path: str | Path
+    file_bytes: int | None
     crs: CRS
     transform: Affine
     width: int
@@ -162,7 +168,7 @@ class RasterSource:
 
     def __init__(
         self,
-        path: Path,
+        path: str | Path,
         dataset: Any,
         *,
         crs: CRS,
@@ -170,8 +176,10 @@ class RasterSource:
         driver: str,
         sidecar: sidecars.Sidecar | None,
         georef: dict[str, str],
+        file_bytes: int | None,
     ) -> None:
         self.path = path
+        self.file_bytes = file_bytes
         self.dataset = dataset
         self.crs = crs
         self.transform = transform
@@ -330,7 +338,9 @@ class RasterSource:
         return done
 
     def _check_tiff_blocks(self) -> int:
-        size = self.path.stat().st_size
+        size = self.file_bytes
+        if size is None:
+            return 0  # a remote file of unknown size: GDAL reports a short read itself
         bh, bw = self.dataset.block_shapes[0]
         nx, ny = math.ceil(self.width / bw), math.ceil(self.height / bh)
         structure = self.dataset.tags(ns="IMAGE_STRUCTURE")
@@ -355,27 +365,33 @@ class RasterSource:
         return n
 
 
-def _georeference(
-    path: Path, dataset: Any, sidecar: sidecars.Sidecar | None
-) -> tuple[CRS, Affine, dict[str, str]]:
-    """The CRS and transform to use, and which file gave each."""
+def _own_georeference(dataset: Any) -> tuple[CRS | None, Affine | None, dict[str, str]]:
+    """The CRS and transform the file itself carries (tags or ground control points)."""
     crs: CRS | None = dataset.crs if dataset.crs else None
     transform: Affine | None = dataset.transform if _has_transform(dataset.transform) else None
-    files = {Path(f).name for f in getattr(dataset, "files", [])[1:]}
-    world = sidecars.find_world_file(path)
-    aux = path.with_name(path.name + ".aux.xml")
-    source: dict[str, str] = {}
-    if transform is not None:
-        source["transform"] = (
-            f"world file {world.name}" if world and world.name in files else "file"
-        )
-    if crs is not None:
-        source["crs"] = aux.name if aux.name in files else "file"
+    source = {k: "file" for k, v in (("transform", transform), ("crs", crs)) if v is not None}
     if transform is None and crs is None:
         gcps, gcp_crs = dataset.gcps
         if gcps and gcp_crs:
             transform, crs = from_gcps(gcps), gcp_crs
             source.update(transform="ground control points", crs="file")
+    return crs, transform, source
+
+
+def _georeference(
+    path: Path, dataset: Any, sidecar: sidecars.Sidecar | None
+) -> tuple[CRS, Affine, dict[str, str]]:
+    """The CRS and transform to use, and which file gave each."""
+    crs, transform, source = _own_georeference(dataset)
+    # GDAL reads a world file and an .aux.xml itself: say so where it did.
+    files = {Path(f).name for f in getattr(dataset, "files", [])[1:]}
+    world = sidecars.find_world_file(path)
+    aux = path.with_name(path.name + ".aux.xml")
+    if source.get("transform") == "file" and world and world.name in files:
+        source["transform"] = f"world file {world.name}"
+    from_tags = source.get("transform") != "ground control points"
+    if source.get("crs") == "file" and from_tags and aux.name in files:
+        source["crs"] = aux.name
     if transform is None and sidecar is not None:
         if sidecar.transform is not None:
             transform, source["transform"] = sidecar.transform, f"sidecar {sidecar.path.name}"
@@ -415,6 +431,9 @@ def open_source(path: str | Path) -> RasterSource:
         ImageryError: missing file, unsupported format, corrupt header, absurd
             dimensions, bad sidecar, or no georeferencing at all.
     """
+    url = location.remote_url(path)
+    if url is not None:
+        return _open_remote(url)
     path = Path(path)
     driver = sniff_format(path)
     try:
@@ -439,6 +458,56 @@ def open_source(path: str | Path) -> RasterSource:
             driver=driver,
             sidecar=sidecar,
             georef=georef,
+            file_bytes=path.stat().st_size,
+        )
+    except BaseException:
+        dataset.close()
+        raise
+
+
+def _open_remote(url: str) -> RasterSource:
+    """Open an image at a URL: GDAL reads the header in a few range requests.
+
+    The format is GDAL's verdict, not our magic numbers (reading them would be one
+    more request, and an object store may need GDAL's credentials).
+    """
+    try:
+        with warnings.catch_warnings(), rasterio.Env(**location.gdal_options()):
+            warnings.simplefilter("ignore", NotGeoreferencedWarning)
+            dataset = rasterio.open(url)
+    except RasterioError as exc:
+        text = _gdal_message(exc, url)
+        if "not recognized as" in text:  # GDAL read it and knows no such format
+            raise ImageryError(
+                f"{url}: not an image format railwatch reads ({_SUPPORTED})"
+            ) from None
+        code = re.search(r"HTTP response code: (\d+)", text)
+        if code and code.group(1) == "404":
+            raise ImageryError(f"{url}: no such file on the server (HTTP 404)") from None
+        raise ImageryError(f"{url}: cannot be opened: {text}") from None
+    try:
+        if dataset.driver not in FORMATS:
+            kind = dataset.driver
+            raise ImageryError(f"{url}: {kind} is not supported; railwatch reads {_SUPPORTED}")
+        check_dimensions(url, dataset.width, dataset.height)
+        if dataset.count < 1:
+            raise ImageryError(f"{url}: has no bands")
+        crs, transform, georef = _own_georeference(dataset)
+        if transform is None or crs is None:
+            raise ImageryError(
+                f"{url}: no georeferencing in the file; a remote image must carry its own "
+                "(a GeoTIFF/COG with a CRS and transform): sidecars, world files and .prj "
+                "files are only looked for beside local files"
+            )
+        return RasterSource(
+            url,
+            dataset,
+            crs=crs,
+            transform=transform,
+            driver=dataset.driver,
+            sidecar=None,
+            georef=georef,
+            file_bytes=location.remote_size(url),
         )
     except BaseException:
         dataset.close()

@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -20,6 +19,7 @@ from PIL import Image as PILImage
 from PIL import ImageDraw, ImageFont
 
 from railwatch.errors import ImageryError
+from railwatch.imagery.location import missing
 from railwatch.report.chart import CLASS_COLOURS
 from railwatch.report.i18n import class_name, format_date, format_number
 from railwatch.report.model import ChipSpec
@@ -162,7 +162,7 @@ def cut(spec: ChipSpec, lang: str) -> tuple[bytes, int]:
     Raises:
         ImageryError: the image file is missing or unreadable.
     """
-    if not Path(spec.image.path).is_file():
+    if missing(spec.image.path):
         raise ImageryError(f"{spec.image.path}: image file not found")
     window = _window(spec)
     data, transform = _read(spec.image.path, window)

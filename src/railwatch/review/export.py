@@ -43,14 +43,23 @@ def _labels_geojson(labels: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def _write_tiff(src_path: str, dest: Path) -> None:
-    """Copy a GeoTIFF, or write one from a sidecar-georeferenced PNG/JPEG."""
+    """Copy a GeoTIFF, or write one from a sidecar-georeferenced PNG/JPEG.
+
+    A remote GeoTIFF is copied through GDAL, which reads it by ranges like any other.
+    """
+    import rasterio
+    import rasterio.shutil
+
     from railwatch.imagery import open_source
+    from railwatch.imagery.location import is_remote
 
     with open_source(src_path) as src:
-        if src.driver == "GTiff":
+        if src.driver == "GTiff" and not is_remote(src_path):
             shutil.copyfile(src_path, dest)
             return
-        import rasterio
+        if src.driver == "GTiff":
+            rasterio.shutil.copy(src.dataset, dest, driver="GTiff")
+            return
 
         profile = {
             "driver": "GTiff",
