@@ -20,7 +20,15 @@ from typing import Any, overload
 import numpy as np
 
 from railwatch import plausible, service
-from railwatch.analyze.baseline import Baseline, Tail, robust_scale, summarize, tail_probability
+from railwatch.analyze import rolling
+from railwatch.analyze.baseline import (
+    Baseline,
+    Tail,
+    robust_scale,
+    summarize,
+    tail_probabilities,
+    tail_probability,
+)
 from railwatch.analyze.onset import Onset, find_onset
 from railwatch.analyze.series import (
     MAX_CLOUD,
@@ -345,6 +353,19 @@ def _judge(
         window_start=start,
         episode=[d.date for d in episode],
     )
+    return _verdict(day, base, values, cls, rules)
+
+
+def _verdict(
+    day: DayValue,
+    base: Baseline,
+    values: np.ndarray,
+    cls: str,
+    rules: Rules,
+    tail: Tail | None = None,
+) -> DateAssessment:
+    """A date's level against its baseline (``values``: the baseline's values, in order;
+    ``tail``: the tail probability where already computed with the others)."""
     common = dict(
         date=day.date,
         railcar_class=cls,
@@ -364,13 +385,14 @@ def _judge(
     assert base.max is not None and base.median is not None and base.max_sigma is not None
     scale, scale_method = robust_scale(values, median=base.median, mad=base.mad)
     z = (day.value - base.median) / scale
-    tail = tail_probability(
-        values,
-        day.value,
-        overdispersion_alpha=rules.overdispersion_alpha,
-        mean=base.mean,
-        variance=base.variance,
-    )
+    if tail is None:
+        tail = tail_probability(
+            values,
+            day.value,
+            overdispersion_alpha=rules.overdispersion_alpha,
+            mean=base.mean,
+            variance=base.variance,
+        )
     excess = day.value - base.max
     counting = rules.margin_sigmas * math.hypot(day.sigma, base.max_sigma)
     margin = max(counting, rules.margin_rel * base.max, rules.margin_abs)
@@ -404,6 +426,101 @@ def _judge(
         tail=tail,
         **common,
     )
+
+
+_HIGH = frozenset({"elevated", "unprecedented"})
+
+
+def _judge_all(
+    days: list[DayValue], eligible: _Eligible, span: Window, cls: str, rules: Rules
+) -> list[DateAssessment]:
+    """Every date judged, as :func:`_judge` judges each, with the windows' statistics at once.
+
+    A date's baseline is a contiguous run of one of three sequences (the imagery
+    dates, the clouded ones, or all of them), so :mod:`rolling` gives every
+    window's statistics in one pass. Only a date just after an elevated or
+    unprecedented one may leave an episode out of its window; the levels that
+    decide that are known only date by date, so such dates go through
+    :func:`_judge` itself.
+    """
+    n_days = len(days)
+    starts = [span.start(d.date) for d in days]
+    ordinals = np.asarray([d.date.toordinal() for d in days], dtype=np.int64)
+    start_ord = np.asarray([s.toordinal() for s in starts], dtype=np.int64)
+    here = np.arange(n_days, dtype=np.intp)
+    sequences = [eligible.where["imagery"], eligible.where["clouded"], here]
+    chosen = np.full(n_days, 2, dtype=np.intp)
+    lo = np.minimum(np.searchsorted(ordinals, start_ord, side="left"), here)
+    hi = here.copy()
+    for k in (1, 0):  # imagery over clouded over everything: the first that is not empty
+        idx = sequences[k]
+        k_lo = np.searchsorted(ordinals[idx], start_ord, side="left")
+        k_hi = np.searchsorted(idx, here, side="left")
+        some = k_hi > k_lo
+        chosen[some], lo[some], hi[some] = k, k_lo[some], k_hi[some]
+    stats: list[rolling.WindowStats | None] = []
+    slot = np.zeros(n_days, dtype=np.intp)  # each date's query number in its sequence
+    for k, idx in enumerate(sequences):
+        mine = np.flatnonzero((chosen == k) & (hi > lo))
+        slot[mine] = np.arange(len(mine))
+        stats.append(
+            rolling.window_stats(eligible.values[idx], eligible.sigmas[idx], lo[mine], hi[mine])
+        )
+    # The tails of the dates that can be judged, all at once, as the windows' statistics.
+    tails: list[list[Tail]] = []
+    for k, st in enumerate(stats):
+        if st is None:
+            tails.append([])
+            continue
+        mine = np.flatnonzero((chosen == k) & (hi > lo))
+        tails.append(
+            tail_probabilities(
+                st.n,
+                st.mean,
+                st.variance,
+                [days[i].value for i in mine.tolist()],
+                overdispersion_alpha=rules.overdispersion_alpha,
+            )
+        )
+    floats = eligible.values.astype(float)
+    seq_floats = [floats[idx] for idx in sequences]
+    seq_lists = [idx.tolist() for idx in sequences]
+    levels: dict[date, str] = {}
+    level_at: list[str] = []
+    rows = []
+    for i, (day, start, k, a, b, q) in enumerate(
+        zip(days, starts, chosen.tolist(), lo.tolist(), hi.tolist(), slot.tolist(), strict=True)
+    ):
+        positions = seq_lists[k]
+        st = stats[k]
+        if b > a and (st is None or level_at[positions[b - 1]] in _HIGH):
+            row = _judge(day, eligible(i, start), levels, start, cls, rules)
+        elif b == a:
+            row = _verdict(
+                day, Baseline(n=0, basis="none", window_start=start), floats[:0], cls, rules
+            )
+        else:
+            assert st is not None
+            base = Baseline(
+                n=st.n[q],
+                basis=days[positions[a]].basis,
+                window_start=start,
+                first=days[positions[a]].date,
+                last=days[positions[b - 1]].date,
+                max=st.max[q],
+                max_date=days[positions[st.max_at[q]]].date,
+                max_sigma=st.max_sigma[q],
+                median=st.median[q],
+                mad=st.mad[q],
+                p90=st.p90[q],
+                mean=st.mean[q],
+                variance=st.variance[q],
+            )
+            row = _verdict(day, base, seq_floats[k][a:b], cls, rules, tails[k][q])
+        rows.append(row)
+        levels[day.date] = row.level
+        level_at.append(row.level)
+    return rows
 
 
 def _as_date(value: date | datetime | str | None, what: str) -> date | None:
@@ -544,14 +661,8 @@ def assess(
         upto = f" on or before {cutoff}" if cutoff else ""
         where = sites[0] if sites else "the site"
         raise AnalysisError(f"no {railcar_class} observations at {where}{upto} to assess")
-    rows = []
-    levels: dict[date, str] = {}
     eligible = _Eligible(days)
-    for i, day in enumerate(days):
-        start = span.start(day.date)
-        row = _judge(day, eligible(i, start), levels, start, railcar_class, rules)
-        rows.append(row)
-        levels[day.date] = row.level
+    rows = _judge_all(days, eligible, span, railcar_class, rules)
     latest = rows[-1]
     onset = None
     if latest.level in ("elevated", "unprecedented"):

@@ -158,20 +158,63 @@ def tail_probability(
     """
     arr = np.asarray(values, dtype=float)
     mean = float(arr.mean()) if mean is None else mean  # a baseline holds mean and variance
-    if value <= 0:
-        return Tail(p=1.0, model="poisson", mean=mean, dispersion_p=None)
-    if mean <= 0:
-        return Tail(p=0.0, model="poisson", mean=mean, dispersion_p=None)
+    if len(arr) > 1 and variance is None:
+        variance = float(arr.var(ddof=1))
+    return tail_probabilities(
+        [len(arr)], [mean], [variance or 0.0], [value], overdispersion_alpha=overdispersion_alpha
+    )[0]
+
+
+def tail_probabilities(
+    n: Sequence[int] | np.ndarray,
+    mean: Sequence[float] | np.ndarray,
+    variance: Sequence[float] | np.ndarray,
+    value: Sequence[int] | np.ndarray,
+    *,
+    overdispersion_alpha: float = 0.05,
+) -> list[Tail]:
+    """:func:`tail_probability` of many baselines (sizes, means, variances) at once.
+
+    One call of each survival function over arrays instead of three per date: those
+    calls were most of the time left in judging every date of a long history.
+    """
+    n_ = np.asarray(n, dtype=np.int64)
+    mean_ = np.asarray(mean, dtype=float)
+    var_ = np.asarray(variance, dtype=float)
+    value_ = np.asarray(value, dtype=np.int64)
+    live = (value_ > 0) & (mean_ > 0)
+    tested = live & (n_ > 1)
+    safe_mean = np.where(live, mean_, 1.0)
     # scipy.special's survival functions, which scipy.stats' chi2, nbinom and poisson
-    # call underneath: the same numbers without the distribution objects' argument
-    # checks, which were most of the cost of judging each date of a long history.
-    dispersion_p = None
-    if len(arr) > 1:
-        var = float(arr.var(ddof=1)) if variance is None else variance
-        dispersion_p = float(special.chdtrc(len(arr) - 1, (len(arr) - 1) * var / mean))
-        if var > mean and dispersion_p < overdispersion_alpha:
-            size = mean * mean / (var - mean)
-            p = float(special.betainc(value, size, 1 - mean / var))  # nbinom.sf(value - 1)
-            return Tail(p=p, model="negbin", mean=mean, dispersion_p=dispersion_p, size=size)
-    p = float(special.pdtrc(value - 1, mean))
-    return Tail(p=p, model="poisson", mean=mean, dispersion_p=dispersion_p)
+    # call underneath: the same numbers without the distribution objects' argument checks.
+    dispersion = special.chdtrc(n_ - 1, (n_ - 1) * var_ / safe_mean)
+    negbin = tested & (var_ > mean_) & (dispersion < overdispersion_alpha)
+    safe_var = np.where(negbin, var_, 2.0)
+    size = np.where(negbin, mean_ * mean_ / (safe_var - np.where(negbin, mean_, 1.0)), 1.0)
+    p_negbin = special.betainc(
+        np.where(negbin, value_, 1), size, 1 - np.where(negbin, mean_, 1.0) / safe_var
+    )
+    p_poisson = special.pdtrc(np.where(live, value_, 1) - 1, safe_mean)
+    out = []
+    for k, (m, v, neg) in enumerate(
+        zip(mean_.tolist(), value_.tolist(), negbin.tolist(), strict=True)
+    ):
+        if v <= 0:
+            out.append(Tail(p=1.0, model="poisson", mean=m, dispersion_p=None))
+        elif m <= 0:
+            out.append(Tail(p=0.0, model="poisson", mean=m, dispersion_p=None))
+        else:
+            d = float(dispersion[k]) if tested[k] else None
+            if neg:
+                out.append(
+                    Tail(
+                        p=float(p_negbin[k]),
+                        model="negbin",
+                        mean=m,
+                        dispersion_p=d,
+                        size=float(size[k]),
+                    )
+                )
+            else:
+                out.append(Tail(p=float(p_poisson[k]), model="poisson", mean=m, dispersion_p=d))
+    return out
