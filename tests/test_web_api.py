@@ -447,3 +447,38 @@ def test_tiles_render_in_parallel_threads(site):
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_a_moved_detector_box_is_saved_checked_and_kept_in_the_history(client, site):
+    url = f"{V1}/images/{site.peak.id}/review"
+    labels = client.get(url).json()["review"]["labels"]
+    box = labels[0]
+    d_lon = 2e-5  # about 1.6 m east
+    moved = [[lon + d_lon, lat] for lon, lat in box["polygon"]]
+    sent = [dict(lab) for lab in labels]
+    sent[0] = dict(box, polygon=moved, status="accepted")
+    r = client.put(url, json={"reviewer": "kim", "labels": sent, "base_revision": 0}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    saved = r.json()
+    assert saved["review"]["labels"][0]["polygon"] == moved
+    assert saved["review"]["labels"][0]["score"] == box["score"]
+    change = next(c for c in saved["edit"]["changes"] if c["key"] == box["key"])
+    assert change["fields"]["polygon"] == [box["polygon"], moved]
+    assert [c["key"] for c in saved["edit"]["changes"]] == [box["key"]]
+    # The detector's own record is untouched.
+    dets = client.get(f"{V1}/images/{site.peak.id}/detections").json()["features"]
+    assert box["polygon"] in [f["geometry"]["coordinates"][0] for f in dets]
+    # Sent without a polygon, a detector box keeps the detector's geometry.
+    bare = [dict(lab, polygon=None) for lab in saved["review"]["labels"]]
+    r = client.put(url, json={"reviewer": "kim", "labels": bare}, headers=AUTH)
+    assert r.json()["review"]["labels"][0]["polygon"] == box["polygon"]
+    # A box moved off the image or stretched past any railcar is refused whole.
+    for bad in (
+        [[lon + 0.01, lat] for lon, lat in box["polygon"]],
+        site.ring((0, 0, 250, 6)),
+    ):
+        body = {"reviewer": "kim", "labels": [dict(box, polygon=bad)]}
+        r = client.put(url, json=body, headers=AUTH)
+        assert r.status_code == 422, r.text
+    history = client.get(f"{url}/history").json()["edits"]
+    assert [(e["reviewer"], e["revision"]) for e in history] == [("kim", 1), ("kim", 2)]

@@ -82,11 +82,13 @@ def _ring(polygon: Any, where: str) -> list[list[float]]:
     return ring
 
 
-def _check_box(ring: list[list[float]], image: Image, where: str) -> None:
+def _check_box(ring: list[list[float]], image: Image, where: str, area: Any = None) -> None:
     poly = Polygon(ring)
     if not poly.is_valid or poly.area == 0:
         raise InputError(f"{where}: the box is degenerate or self-crossing")
-    if not shape(image.footprint).buffer(1e-4).contains(poly.centroid):
+    if area is None:
+        area = shape(image.footprint).buffer(1e-4)
+    if not area.contains(poly.centroid):
         raise InputError(f"{where}: the box's centre lies outside image {image.id}")
     lat = math.radians(poly.centroid.y)
     xs = [p[0] * 111_320 * math.cos(lat) for p in ring]
@@ -101,9 +103,10 @@ def validate_labels(
 ) -> list[dict[str, Any]]:
     """Labels as a client sent them, checked against the image and the detector's boxes.
 
-    Detected boxes keep their stored geometry (a client may change a box's class,
-    tarp flag or status, never move the detector's box); drawn boxes must lie on
-    the image and be car-sized.
+    A detector box sent without a polygon (or with the detector's own) keeps the
+    detector's geometry; one sent with another polygon was moved or turned by the
+    analyst and is held to the drawn boxes' rules: four corners, its centre on
+    the image, car-sized. The detector's own record of the box never changes.
 
     Raises:
         InputError: an unknown class, status or detection, a bad polygon.
@@ -113,6 +116,7 @@ def validate_labels(
     known = {b["key"]: b for b in base if b.get("detection_id") is not None}
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
+    area: Any = None  # the image's footprint, made once when a box needs checking
     for i, lab in enumerate(labels):
         where = f"labels[{i}]"
         cls = lab.get("railcar_class")
@@ -132,6 +136,13 @@ def validate_labels(
             if status == "added":
                 raise InputError(f"{where}: a detector box cannot have status 'added'")
             polygon, score = known[key]["polygon"], known[key].get("score")
+            sent = lab.get("polygon")
+            if sent is not None and sent != polygon:
+                polygon = _ring(sent, where)
+                if polygon != known[key]["polygon"]:
+                    if area is None:
+                        area = shape(image.footprint).buffer(1e-4)
+                    _check_box(polygon, image, where, area)
         else:
             key = str(lab.get("key") or f"a{i + 1}")
             if not key.startswith("a") or len(key) > 40:
@@ -139,7 +150,9 @@ def validate_labels(
             if status not in ("added", "rejected"):
                 status = "added"
             polygon = _ring(lab.get("polygon"), where)
-            _check_box(polygon, image, where)
+            if area is None:
+                area = shape(image.footprint).buffer(1e-4)
+            _check_box(polygon, image, where, area)
             score = None
         if key in seen:
             raise InputError(f"{where}: label {key!r} appears twice")
