@@ -449,6 +449,76 @@ def test_tiles_render_in_parallel_threads(site):
     assert errors == []
 
 
+def test_next_unreviewed_skips_reviewed_images_and_matches_the_cli(client, site, cli):
+    ids = [im.id for im in site.images]
+    r = client.post(f"{V1}/images/{ids[1]}/review/complete", json={"reviewer": "kim"}, headers=AUTH)
+    assert r.status_code == 200
+    labels = client.get(f"{V1}/images/{ids[2]}/review").json()["review"]["labels"]
+    r = client.put(
+        f"{V1}/images/{ids[2]}/review", json={"reviewer": "kim", "labels": labels}, headers=AUTH
+    )
+    assert r.status_code == 200 and r.json()["review"]["status"] == "in-progress"
+    url = f"{V1}/sites/tumangang/reviews/next"
+
+    def nxt(**params):
+        r = client.get(url, params=params)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    got = nxt(after=ids[0])
+    # The reviewed image is skipped; one saved but not finished still wants review.
+    assert (got["image_id"], got["status"], got["wrapped"]) == (ids[2], "in-progress", False)
+    assert (got["unreviewed"], got["images"]) == (len(ids) - 1, len(ids))
+    assert got["acquired_at"].startswith(site.images[2].acquired_at.strftime("%Y-%m-%d"))
+    assert nxt(after=ids[2], direction="previous")["image_id"] == ids[0]
+    assert nxt()["image_id"] == ids[0]
+    assert nxt(direction="previous")["image_id"] == ids[-1]
+    last = nxt(after=ids[-1])
+    assert (last["image_id"], last["wrapped"]) == (ids[0], True)
+    first = nxt(after=ids[0], direction="previous")
+    assert (first["image_id"], first["wrapped"]) == (ids[-1], True)
+    # The CLI is the same service function.
+    assert cli.json("review", "next", "--site", "tumangang", "--after", str(ids[0])) == got
+    # Everything else reviewed: nothing to go to (the image itself is not an answer).
+    for i in ids[2:]:
+        client.post(f"{V1}/images/{i}/review/complete", json={"reviewer": "kim"}, headers=AUTH)
+    done = nxt(after=ids[0])
+    assert done["image_id"] is None and done["unreviewed"] == 1
+    assert nxt(after=ids[1])["image_id"] == ids[0]
+
+
+def test_next_unreviewed_errors_token_and_read_only(store, site, client):
+    from railwatch.records import Image
+    from railwatch.store import images as image_rows
+
+    url = f"{V1}/sites/tumangang/reviews/next"
+    assert client.get(f"{V1}/sites/nowhere/reviews/next").status_code == 404
+    r = client.get(url, params={"after": 999_999})
+    assert r.status_code == 404 and r.json()["error"]
+    for params in ({"direction": "sideways"}, {"after": 0}, {"after": "x"}):
+        r = client.get(url, params=params)
+        assert r.status_code == 422, params
+    # An image of another site is not a place to search from.
+    other = dict(vars(site.images[0]), id=None, site="khasan", sha256="f" * 64)
+    with store.transaction() as session:
+        khasan = image_rows.add(session, Image(**other))
+    r = client.get(url, params={"after": khasan.id})
+    assert r.status_code == 422 and "khasan" in r.json()["error"]
+    # --auth all: the token is asked for this read too.
+    guarded = TestClient(create_app(store, WebSettings(token=TOKEN, auth="all")))
+    r = guarded.get(url)
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    assert guarded.get(url, headers=AUTH).json()["image_id"] == site.images[0].id
+    # A read-only server still answers it (a read) and refuses the review writes.
+    ro = TestClient(create_app(store, WebSettings(token=TOKEN, read_only=True)))
+    assert ro.get(url).json()["image_id"] == site.images[0].id
+    r = ro.post(
+        f"{V1}/images/{site.images[0].id}/review/complete", json={"reviewer": "kim"}, headers=AUTH
+    )
+    assert r.status_code == 403
+    assert ro.get(url).json()["unreviewed"] == len(site.images)
+
+
 def test_a_moved_detector_box_is_saved_checked_and_kept_in_the_history(client, site):
     url = f"{V1}/images/{site.peak.id}/review"
     labels = client.get(url).json()["review"]["labels"]

@@ -354,6 +354,56 @@ def history(store: Store, image_id: int) -> list[ReviewEdit]:
         return review_rows.edits(session, image_id)
 
 
+def next_unreviewed(
+    store: Store, *, site: str, after: int | None = None, backward: bool = False
+) -> dict[str, Any]:
+    """The site's next image (by acquisition time) not yet marked reviewed.
+
+    Searches after image ``after`` (before it with ``backward``), wrapping round
+    the site's images once; ``wrapped`` says it went past the last (first) image.
+    ``image_id`` is None when every other image is reviewed. Pending and
+    in-progress images both count as unreviewed.
+
+    Raises:
+        NotFoundError: no such site, or no image ``after``.
+        InputError: image ``after`` is of another site.
+    """
+    with store.transaction() as session:
+        site_row = site_rows.row_for(session, site)
+        rows = review_rows.statuses_for_site(session, site_row.id)
+        ids = [r[0] for r in rows]
+        if after is not None and after not in ids:
+            other = image_rows.get(session, after)  # NotFoundError when there is none
+            raise InputError(f"after: image {after} is of site {other.site}, not {site}")
+    start = ids.index(after) if after is not None else (len(rows) if backward else -1)
+    step = -1 if backward else 1
+    found = None
+    wrapped = False
+    for k in range(1, len(rows) + 1):
+        i = start + step * k
+        if after is None and not 0 <= i < len(rows):
+            break
+        i %= len(rows)
+        if rows[i][0] == after:
+            break
+        if rows[i][2] != "reviewed":
+            found = rows[i]
+            wrapped = (i < start) if not backward else (i > start)
+            break
+    unreviewed = sum(r[2] != "reviewed" for r in rows)
+    return {
+        "site": site,
+        "after": after,
+        "direction": "previous" if backward else "next",
+        "image_id": None if found is None else found[0],
+        "acquired_at": None if found is None else found[1],
+        "status": None if found is None else found[2],
+        "wrapped": wrapped,
+        "unreviewed": unreviewed,
+        "images": len(rows),
+    }
+
+
 def list_reviews(store: Store, *, site: str) -> list[dict[str, Any]]:
     """Each image of a site: reviewed, in progress or pending, by whom, when, with counts.
 
