@@ -397,6 +397,12 @@ def test_reject_all_below_the_score_is_one_undoable_step(server, page, tmp_path)
     status = dict(page.evaluate("railwatch.review.labels.map((l) => [l.key, l.status])"))
     assert [k for k, v in status.items() if v == "rejected"] == []
     assert status[kept] == "accepted"
+    # "Accept all remaining" takes only the boxes in sight: the hidden ones stay undecided.
+    page.keyboard.press("A")
+    status = dict(page.evaluate("railwatch.review.labels.map((l) => [l.key, l.status])"))
+    assert {k for k, v in status.items() if v == "detected"} == low - {kept}
+    assert "hidden by the score filter left undecided" in page.locator("#status").inner_text()
+    page.keyboard.press("u")
     page.click("#reject-below")
     page.fill("#min-score-n", "0")
     _until(lambda: page.locator("path.det").count() == len(labels))

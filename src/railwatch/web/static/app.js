@@ -587,7 +587,7 @@ function drawReview() {
       el("button", { type: "button", id: "reject", onclick: () => edit((l) => { l.status = "rejected"; }), disabled: !active }, "Reject (r)"),
       el("button", { type: "button", id: "tarp", onclick: () => edit((l) => { l.tarped = !l.tarped; }), disabled: !active }, "Tarp (t)"),
       el("button", { type: "button", id: "accept-rest", onclick: acceptRest,
-        disabled: !r.labels.some((l) => l.status === "detected") }, "Accept all remaining (A)"),
+        disabled: !r.labels.some((l) => l.status === "detected" && !hidden(l)) }, "Accept all remaining (A)"),
       el("button", { type: "button", id: "reject-below", onclick: rejectBelow, disabled: !below().length },
         rejectBelowText()),
       classSelect,
@@ -667,6 +667,8 @@ function refreshFilter() {
   if (note) note.textContent = hiddenText();
   const b = document.getElementById("reject-below");
   if (b) { b.textContent = rejectBelowText(); b.disabled = !below().length; }
+  const rest = document.getElementById("accept-rest");
+  if (rest) rest.disabled = !state.review.labels.some((l) => l.status === "detected" && !hidden(l));
 }
 function rejectBelow() {
   const r = state.review;
@@ -689,15 +691,18 @@ function activate(key) {
 
 // Most of a good detector's boxes are right: the reviewer fixes the wrong ones, then accepts
 // the rest at once (one undo step) instead of 70 key presses.
+// Only the boxes in sight: those the score filter hides stay undecided (nobody looked at them).
 function acceptRest() {
   const r = state.review;
-  if (!r || !r.labels.some((l) => l.status === "detected")) return;
+  const rest = r ? r.labels.filter((l) => l.status === "detected" && !hidden(l)) : [];
+  if (!rest.length) return;
   snapshot();
-  let n = 0;
-  for (const l of r.labels) if (l.status === "detected") { l.status = "accepted"; n += 1; }
+  for (const l of rest) l.status = "accepted";
+  const left = r.labels.filter((l) => l.status === "detected").length;
   drawBoxes();
   drawReview();
-  say(`Accepted ${n} remaining box(es); u undoes.`);
+  say(`Accepted ${rest.length} remaining box(es)` +
+    (left ? `; ${left} hidden by the score filter left undecided` : "") + "; u undoes.");
 }
 
 // The site's images in time order: the next or previous one, keeping the as-of date.
@@ -865,7 +870,12 @@ function onKey(e) {
 window.addEventListener("DOMContentLoaded", () => {
   const tok = document.getElementById("token");
   tok.value = sessionStorage.getItem("railwatch.token") || "";
-  tok.addEventListener("change", () => { sessionStorage.setItem("railwatch.token", tok.value.trim()); route(); });
+  tok.addEventListener("change", () => {
+    sessionStorage.setItem("railwatch.token", tok.value.trim());
+    // Reload what is shown (reads may need the token), but never over unsaved edits.
+    if (state.review && state.review.undo.length) say("Token set; your edits are still here.");
+    else route();
+  });
   document.getElementById("reviewer").value = localStorage.getItem("railwatch.reviewer") || "";
   state.minScore = Math.min(1, Math.max(0, Number(localStorage.getItem("railwatch.minScore")) || 0));
   document.addEventListener("keydown", onKey);
