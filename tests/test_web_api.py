@@ -479,11 +479,18 @@ def test_next_unreviewed_skips_reviewed_images_and_matches_the_cli(client, site,
     assert (first["image_id"], first["wrapped"]) == (ids[-1], True)
     # The CLI is the same service function.
     assert cli.json("review", "next", "--site", "tumangang", "--after", str(ids[0])) == got
+    said = cli("review", "next", "--site", "tumangang", "--after", str(ids[-1]))
+    assert said.stdout.startswith(f"image {ids[0]}, ") and "(wrapped round)" in said.stdout
+    assert f"{len(ids) - 1} of {len(ids)} images not yet reviewed" in said.stderr
+    back = cli.json("review", "next", "--site", "tumangang", "--after", str(ids[2]), "--previous")
+    assert back["image_id"] == ids[0] and back["direction"] == "previous"
     # Everything else reviewed: nothing to go to (the image itself is not an answer).
     for i in ids[2:]:
         client.post(f"{V1}/images/{i}/review/complete", json={"reviewer": "kim"}, headers=AUTH)
     done = nxt(after=ids[0])
     assert done["image_id"] is None and done["unreviewed"] == 1
+    said = cli("review", "next", "--site", "tumangang", "--after", str(ids[0]))
+    assert said.stdout == "" and "no other image of tumangang is unreviewed" in said.stderr
     assert nxt(after=ids[1])["image_id"] == ids[0]
 
 
