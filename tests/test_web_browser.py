@@ -375,6 +375,7 @@ def test_reject_all_below_the_score_is_one_undoable_step(server, page, tmp_path)
     _sign_in(page, base)
     page.goto(f"{base}/#/site/tumangang/image/{site.peak.id}")
     _until(lambda: page.locator("path.det").count() == len(labels))
+    page.wait_for_selector("#map[data-tiles='loaded']")  # the map has stopped moving
     # One box decided by hand first: "reject all below" leaves decided boxes alone.
     kept = sorted(low, key=lambda k: int(k[1:]))[0]
     page.locator(f"path.det-{kept}").click()
@@ -453,6 +454,7 @@ def test_drag_moves_and_the_handle_turns_a_box_and_the_save_keeps_it(server, pag
     _sign_in(page, base)
     page.goto(f"{base}/#/site/tumangang/image/{site.peak.id}")
     _until(lambda: page.locator("path.det").count() == len(labels))
+    page.wait_for_selector("#map[data-tiles='loaded']")  # the map has stopped moving
     page.locator(f"path.det-{key}").click()
     page.wait_for_selector(f"path.det-{key}.movable")
     page.wait_for_selector("path.turn-handle")
