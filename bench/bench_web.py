@@ -221,6 +221,28 @@ def bench_timeline_and_review(work: Path) -> None:
                 headers=auth,
             ),
         )
+    # Every box moved a little (the drag-and-turn tool): each is checked against the image.
+    doc = timed("GET review", lambda: client.get(url)).json()
+    moved = [
+        dict(lab, polygon=[[lon + 1e-5, lat] for lon, lat in lab["polygon"]])
+        for lab in doc["review"]["labels"]
+    ]
+    timed(
+        "PUT 70 moved boxes",
+        lambda: client.put(
+            url,
+            json={"reviewer": "bench", "labels": moved, "base_revision": doc["review"]["revision"]},
+            headers=auth,
+        ),
+    )
+    for after in (last, last - 1, None):
+        timed(
+            "GET next unreviewed",
+            lambda after=after: client.get(
+                "/api/v1/sites/tumangang/reviews/next",
+                params={} if after is None else {"after": after},
+            ),
+        )
     timed(
         "POST complete",
         lambda: client.post(f"{url}/complete", json={"reviewer": "bench"}, headers=auth),

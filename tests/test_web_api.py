@@ -447,3 +447,115 @@ def test_tiles_render_in_parallel_threads(site):
     for t in threads:
         t.join()
     assert errors == []
+
+
+def test_next_unreviewed_skips_reviewed_images_and_matches_the_cli(client, site, cli):
+    ids = [im.id for im in site.images]
+    r = client.post(f"{V1}/images/{ids[1]}/review/complete", json={"reviewer": "kim"}, headers=AUTH)
+    assert r.status_code == 200
+    labels = client.get(f"{V1}/images/{ids[2]}/review").json()["review"]["labels"]
+    r = client.put(
+        f"{V1}/images/{ids[2]}/review", json={"reviewer": "kim", "labels": labels}, headers=AUTH
+    )
+    assert r.status_code == 200 and r.json()["review"]["status"] == "in-progress"
+    url = f"{V1}/sites/tumangang/reviews/next"
+
+    def nxt(**params):
+        r = client.get(url, params=params)
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    got = nxt(after=ids[0])
+    # The reviewed image is skipped; one saved but not finished still wants review.
+    assert (got["image_id"], got["status"], got["wrapped"]) == (ids[2], "in-progress", False)
+    assert (got["unreviewed"], got["images"]) == (len(ids) - 1, len(ids))
+    assert got["acquired_at"].startswith(site.images[2].acquired_at.strftime("%Y-%m-%d"))
+    assert nxt(after=ids[2], direction="previous")["image_id"] == ids[0]
+    assert nxt()["image_id"] == ids[0]
+    assert nxt(direction="previous")["image_id"] == ids[-1]
+    last = nxt(after=ids[-1])
+    assert (last["image_id"], last["wrapped"]) == (ids[0], True)
+    first = nxt(after=ids[0], direction="previous")
+    assert (first["image_id"], first["wrapped"]) == (ids[-1], True)
+    # The CLI is the same service function.
+    assert cli.json("review", "next", "--site", "tumangang", "--after", str(ids[0])) == got
+    said = cli("review", "next", "--site", "tumangang", "--after", str(ids[-1]))
+    assert said.stdout.startswith(f"image {ids[0]}, ") and "(wrapped round)" in said.stdout
+    assert f"{len(ids) - 1} of {len(ids)} images not yet reviewed" in said.stderr
+    back = cli.json("review", "next", "--site", "tumangang", "--after", str(ids[2]), "--previous")
+    assert back["image_id"] == ids[0] and back["direction"] == "previous"
+    # Everything else reviewed: nothing to go to (the image itself is not an answer).
+    for i in ids[2:]:
+        client.post(f"{V1}/images/{i}/review/complete", json={"reviewer": "kim"}, headers=AUTH)
+    done = nxt(after=ids[0])
+    assert done["image_id"] is None and done["unreviewed"] == 1
+    said = cli("review", "next", "--site", "tumangang", "--after", str(ids[0]))
+    assert said.stdout == "" and "no other image of tumangang is unreviewed" in said.stderr
+    assert nxt(after=ids[1])["image_id"] == ids[0]
+
+
+def test_next_unreviewed_errors_token_and_read_only(store, site, client):
+    from railwatch.records import Image
+    from railwatch.store import images as image_rows
+
+    url = f"{V1}/sites/tumangang/reviews/next"
+    assert client.get(f"{V1}/sites/nowhere/reviews/next").status_code == 404
+    r = client.get(url, params={"after": 999_999})
+    assert r.status_code == 404 and r.json()["error"]
+    for params in ({"direction": "sideways"}, {"after": 0}, {"after": "x"}):
+        r = client.get(url, params=params)
+        assert r.status_code == 422, params
+    # An image of another site is not a place to search from.
+    other = dict(vars(site.images[0]), id=None, site="khasan", sha256="f" * 64)
+    with store.transaction() as session:
+        khasan = image_rows.add(session, Image(**other))
+    r = client.get(url, params={"after": khasan.id})
+    assert r.status_code == 422 and "khasan" in r.json()["error"]
+    # --auth all: the token is asked for this read too.
+    guarded = TestClient(create_app(store, WebSettings(token=TOKEN, auth="all")))
+    r = guarded.get(url)
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    assert guarded.get(url, headers=AUTH).json()["image_id"] == site.images[0].id
+    # A read-only server still answers it (a read) and refuses the review writes.
+    ro = TestClient(create_app(store, WebSettings(token=TOKEN, read_only=True)))
+    assert ro.get(url).json()["image_id"] == site.images[0].id
+    r = ro.post(
+        f"{V1}/images/{site.images[0].id}/review/complete", json={"reviewer": "kim"}, headers=AUTH
+    )
+    assert r.status_code == 403
+    assert ro.get(url).json()["unreviewed"] == len(site.images)
+
+
+def test_a_moved_detector_box_is_saved_checked_and_kept_in_the_history(client, site):
+    url = f"{V1}/images/{site.peak.id}/review"
+    labels = client.get(url).json()["review"]["labels"]
+    box = labels[0]
+    d_lon = 2e-5  # about 1.6 m east
+    moved = [[lon + d_lon, lat] for lon, lat in box["polygon"]]
+    sent = [dict(lab) for lab in labels]
+    sent[0] = dict(box, polygon=moved, status="accepted")
+    r = client.put(url, json={"reviewer": "kim", "labels": sent, "base_revision": 0}, headers=AUTH)
+    assert r.status_code == 200, r.text
+    saved = r.json()
+    assert saved["review"]["labels"][0]["polygon"] == moved
+    assert saved["review"]["labels"][0]["score"] == box["score"]
+    change = next(c for c in saved["edit"]["changes"] if c["key"] == box["key"])
+    assert change["fields"]["polygon"] == [box["polygon"], moved]
+    assert [c["key"] for c in saved["edit"]["changes"]] == [box["key"]]
+    # The detector's own record is untouched.
+    dets = client.get(f"{V1}/images/{site.peak.id}/detections").json()["features"]
+    assert box["polygon"] in [f["geometry"]["coordinates"][0] for f in dets]
+    # Sent without a polygon, a detector box keeps the detector's geometry.
+    bare = [dict(lab, polygon=None) for lab in saved["review"]["labels"]]
+    r = client.put(url, json={"reviewer": "kim", "labels": bare}, headers=AUTH)
+    assert r.json()["review"]["labels"][0]["polygon"] == box["polygon"]
+    # A box moved off the image or stretched past any railcar is refused whole.
+    for bad in (
+        [[lon + 0.01, lat] for lon, lat in box["polygon"]],
+        site.ring((0, 0, 250, 6)),
+    ):
+        body = {"reviewer": "kim", "labels": [dict(box, polygon=bad)]}
+        r = client.put(url, json=body, headers=AUTH)
+        assert r.status_code == 422, r.text
+    history = client.get(f"{url}/history").json()["edits"]
+    assert [(e["reviewer"], e["revision"]) for e in history] == [("kim", 1), ("kim", 2)]

@@ -305,3 +305,225 @@ def test_review_keyboard_steps_boxes_accepts_the_rest_and_moves_between_images(
     page.keyboard.press("]")
     page.wait_for_function(f"location.hash.endsWith('/image/{site.peak.id}')")
     assert page.errors == []  # type: ignore[attr-defined]
+
+
+def _sign_in(page, base: str) -> None:
+    """Token and name typed on the sites page: typing the token reloads what is shown."""
+    page.goto(f"{base}/#/site/tumangang")
+    page.wait_for_selector("svg.chart g.date")
+    page.fill("#token", TOKEN)
+    page.fill("#reviewer", "kim")
+    page.locator("#token").dispatch_event("change")
+    page.wait_for_timeout(300)
+    page.wait_for_selector("svg.chart g.date")
+
+
+def _off_map(page) -> None:
+    page.locator("#review h2").click()  # keys off the map: there the arrows pan it
+
+
+@pytest.mark.parametrize("page", [True], indirect=True)
+def test_next_unreviewed_key_skips_a_reviewed_image(server, page, tmp_path):
+    base, site, _store = server
+    before, reviewed, peak = (im.id for im in site.images[-3:])
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    r = httpx.post(
+        f"{base}/api/v1/images/{reviewed}/review/complete", json={"reviewer": "ana"}, headers=auth
+    )
+    assert r.status_code == 200
+    page.goto(f"{base}/#/site/tumangang/image/{before}")
+    _until(lambda: page.evaluate("railwatch.review && railwatch.review.image.id") == before)
+    # The panel says how many wait and which comes next.
+    _until(lambda: f"next: image {peak}" in page.locator("#waiting").inner_text())
+    assert (
+        page.locator("#waiting")
+        .inner_text()
+        .startswith(f"{len(site.images) - 1} of {len(site.images)} images not yet reviewed")
+    )
+    _shot(page, tmp_path, "10-waiting")
+    _off_map(page)
+    page.keyboard.press("}")
+    page.wait_for_function(f"location.hash.endsWith('/image/{peak}')")
+    _until(lambda: page.evaluate("railwatch.review && railwatch.review.image.id") == peak)
+    assert "not yet reviewed" in page.locator("#status").inner_text()
+    # Back with {: the reviewed image is skipped that way too.
+    _off_map(page)
+    page.keyboard.press("{")
+    page.wait_for_function(f"location.hash.endsWith('/image/{before}')")
+    # ] still goes by date, reviewed or not.
+    _until(lambda: page.evaluate("railwatch.review && railwatch.review.image.id") == before)
+    _off_map(page)
+    page.keyboard.press("]")
+    page.wait_for_function(f"location.hash.endsWith('/image/{reviewed}')")
+    # From the last unreviewed image forward, } wraps round to the first.
+    page.goto(f"{base}/#/site/tumangang/image/{peak}")
+    _until(lambda: page.evaluate("railwatch.review && railwatch.review.image.id") == peak)
+    _off_map(page)
+    page.click("#next-unreviewed")
+    page.wait_for_function(f"location.hash.endsWith('/image/{site.images[0].id}')")
+    assert "from the start again" in page.locator("#status").inner_text()
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("page", [True], indirect=True)
+def test_reject_all_below_the_score_is_one_undoable_step(server, page, tmp_path):
+    base, site, _store = server
+    threshold = 0.875
+    labels = httpx.get(f"{base}/api/v1/images/{site.peak.id}/review").json()["review"]["labels"]
+    low = {lab["key"] for lab in labels if lab["score"] < threshold}
+    assert 0 < len(low) < len(labels)
+    _sign_in(page, base)
+    page.goto(f"{base}/#/site/tumangang/image/{site.peak.id}")
+    _until(lambda: page.locator("path.det").count() == len(labels))
+    page.wait_for_selector("#map[data-tiles='loaded']")  # the map has stopped moving
+    # One box decided by hand first: "reject all below" leaves decided boxes alone.
+    kept = sorted(low, key=lambda k: int(k[1:]))[0]
+    page.locator(f"path.det-{kept}").click()
+    page.keyboard.press("a")
+    page.fill("#min-score-n", str(threshold))
+    # The filter hides the low boxes (the selected one stays in sight) and says so.
+    _until(lambda: page.locator("path.det").count() == len(labels) - len(low) + 1)
+    assert page.input_value("#min-score") == f"{threshold:.2f}"
+    note = page.locator("#hidden-note").inner_text()
+    assert note.startswith(f"{len(low) - 1} box(es) scored under 0.875 hidden"), note
+    assert page.locator("#reject-below").inner_text() == f"Reject {len(low) - 1} below 0.875 (R)"
+    _shot(page, tmp_path, "11-filtered")
+    _off_map(page)
+    page.keyboard.press("R")
+    status = dict(page.evaluate("railwatch.review.labels.map((l) => [l.key, l.status])"))
+    assert {k for k, v in status.items() if v == "rejected"} == low - {kept}
+    assert status[kept] == "accepted"
+    assert {v for k, v in status.items() if k not in low} == {"detected"}
+    page.keyboard.press("u")  # one step back: every one of them is undecided again
+    status = dict(page.evaluate("railwatch.review.labels.map((l) => [l.key, l.status])"))
+    assert [k for k, v in status.items() if v == "rejected"] == []
+    assert status[kept] == "accepted"
+    # "Accept all remaining" takes only the boxes in sight: the hidden ones stay undecided.
+    page.keyboard.press("A")
+    status = dict(page.evaluate("railwatch.review.labels.map((l) => [l.key, l.status])"))
+    assert {k for k, v in status.items() if v == "detected"} == low - {kept}
+    assert "hidden by the score filter left undecided" in page.locator("#status").inner_text()
+    page.keyboard.press("u")
+    page.click("#reject-below")
+    page.fill("#min-score-n", "0")
+    _until(lambda: page.locator("path.det").count() == len(labels))
+    assert page.locator("path.det.status-rejected").count() == len(low) - 1
+    _shot(page, tmp_path, "12-rejected-below")
+    page.click("#mark-reviewed")
+    _until(lambda: "reviewed:" in page.locator("#status").inner_text())
+    obs = httpx.get(
+        f"{base}/api/v1/observations", params={"site": "tumangang", "method": "analyst"}
+    ).json()["observations"]
+    got = {o["railcar_class"]: o["count"] for o in obs if o["image_id"] == site.peak.id}
+    want = dict.fromkeys(got, 0)
+    for lab in labels:
+        if lab["key"] not in low or lab["key"] == kept:
+            want[lab["railcar_class"]] += 1
+    assert got == want and sum(got.values()) == len(labels) - len(low) + 1
+    edit = httpx.get(f"{base}/api/v1/images/{site.peak.id}/review/history").json()["edits"][-1]
+    rejected = {
+        c["key"] for c in edit["changes"] if c["fields"].get("status", [0, 0])[1] == "rejected"
+    }
+    assert rejected == low - {kept} and edit["reviewer"] == "kim"
+    assert page.errors == []  # type: ignore[attr-defined]
+
+
+def _axis(ring: list[list[float]]) -> tuple[float, float, float]:
+    """A box's centre (lon, lat) and the direction of its long side (degrees, 0-180)."""
+    import math
+
+    lon = sum(p[0] for p in ring[:4]) / 4
+    lat = sum(p[1] for p in ring[:4]) / 4
+    mx, my = 111_320 * math.cos(math.radians(lat)), 110_540
+    sides = [
+        ((ring[i + 1][0] - ring[i][0]) * mx, (ring[i + 1][1] - ring[i][1]) * my) for i in range(2)
+    ]
+    dx, dy = max(sides, key=lambda s: math.hypot(*s))
+    return lon, lat, math.degrees(math.atan2(dy, dx)) % 180
+
+
+@pytest.mark.parametrize("page", [True], indirect=True)
+def test_drag_moves_and_the_handle_turns_a_box_and_the_save_keeps_it(server, page, tmp_path):
+    import math
+
+    base, site, _store = server
+    url = f"{base}/api/v1/images/{site.peak.id}/review"
+    labels = httpx.get(url).json()["review"]["labels"]
+    lab = labels[5]
+    key = lab["key"]
+    _sign_in(page, base)
+    page.goto(f"{base}/#/site/tumangang/image/{site.peak.id}")
+    _until(lambda: page.locator("path.det").count() == len(labels))
+    page.wait_for_selector("#map[data-tiles='loaded']")  # the map has stopped moving
+    page.locator(f"path.det-{key}").click()
+    page.wait_for_selector(f"path.det-{key}.movable")
+    page.wait_for_selector("path.turn-handle")
+    to_px = (
+        "([lat, lon]) => { const p = railwatch.map.latLngToContainerPoint([lat, lon]);"
+        " return [p.x, p.y]; }"
+    )
+    box = page.locator("#map").bounding_box()
+    lon0, lat0, angle0 = _axis(lab["polygon"])
+    cx, cy = page.evaluate(to_px, [lat0, lon0])
+    x, y = box["x"] + cx, box["y"] + cy
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x + 20, y + 5, steps=4)
+    page.mouse.move(x + 40, y + 10, steps=4)
+    page.mouse.up()
+    moved = page.evaluate(f"railwatch.review.labels.find((l) => l.key === '{key}')")
+    assert moved["status"] == "accepted"
+    lon1, lat1, angle1 = _axis(moved["polygon"])
+    want = page.evaluate(
+        "([x, y]) => { const p = railwatch.map.containerPointToLatLng([x, y]);"
+        " return [p.lng, p.lat]; }",
+        [cx + 40, cy + 10],
+    )
+    metre = 1 / 111_320 / math.cos(math.radians(lat0))
+    assert abs(lon1 - want[0]) < 0.3 * metre and abs(lat1 - want[1]) < 0.3 / 110_540
+    assert lon1 > lon0 and lat1 < lat0 and abs(angle1 - angle0) < 1e-6
+    _shot(page, tmp_path, "13-moved")
+    # Turn it a quarter round by its handle, about its new centre.
+    handle = page.locator("path.turn-handle").bounding_box()
+    hx, hy = handle["x"] + handle["width"] / 2, handle["y"] + handle["height"] / 2
+    ox, oy = page.evaluate(to_px, [lat1, lon1])
+    ox, oy = box["x"] + ox, box["y"] + oy
+    page.mouse.move(hx, hy)
+    page.mouse.down()
+    page.mouse.move(
+        ox + (hy - oy) * 0.7 + (hx - ox) * 0.7, oy - (hx - ox) * 0.7 + (hy - oy) * 0.7, steps=4
+    )
+    page.mouse.move(ox + (hy - oy), oy - (hx - ox), steps=4)  # 90° anticlockwise on screen
+    page.mouse.up()
+    turned = page.evaluate(f"railwatch.review.labels.find((l) => l.key === '{key}')")
+    lon2, lat2, angle2 = _axis(turned["polygon"])
+    assert abs(lon2 - lon1) < 1e-9 and abs(lat2 - lat1) < 1e-9
+    assert abs(((angle2 - angle1) % 180) - 90) < 3, (angle1, angle2)
+    _shot(page, tmp_path, "14-turned")
+    # q turns it 2° more; u takes that back, the drag and the turn stay.
+    _off_map(page)
+    page.keyboard.press("q")
+    assert (
+        abs(
+            _axis(
+                page.evaluate(f"railwatch.review.labels.find((l) => l.key === '{key}')")["polygon"]
+            )[2]
+            - (angle2 + 2) % 180
+        )
+        < 0.01
+    )
+    page.keyboard.press("u")
+    _off_map(page)
+    page.keyboard.press("s")
+    _until(lambda: "Saved revision 1" in page.locator("#status").inner_text())
+    saved = next(lb for lb in httpx.get(url).json()["review"]["labels"] if lb["key"] == key)
+    assert saved["polygon"] == turned["polygon"] and saved["status"] == "accepted"
+    assert saved["polygon"] != lab["polygon"]
+    edit = httpx.get(f"{url}/history").json()["edits"][-1]
+    change = next(c for c in edit["changes"] if c["key"] == key)
+    assert change["fields"]["polygon"] == [lab["polygon"], saved["polygon"]]
+    assert edit["reviewer"] == "kim" and edit["at"]
+    # The rest of the boxes did not move, and the detector's own box is as it was.
+    others = {lb["key"]: lb["polygon"] for lb in httpx.get(url).json()["review"]["labels"]}
+    assert all(others[lb["key"]] == lb["polygon"] for lb in labels if lb["key"] != key)
+    assert page.errors == []  # type: ignore[attr-defined]

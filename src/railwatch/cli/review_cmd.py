@@ -60,6 +60,39 @@ def review_list(
     say(f"{done} of {len(rows)} images reviewed")
 
 
+@review_app.command("next")
+def review_next(
+    site: Annotated[str, typer.Option("--site", help="Site slug.")],
+    after: Annotated[
+        int | None, typer.Option("--after", help="Image id to search from (default: the start).")
+    ] = None,
+    previous: Annotated[bool, typer.Option("--previous", help="Search backwards in time.")] = False,
+    db: DbOption = DEFAULT_DB_VALUE,
+    as_json: JsonOption = False,
+) -> None:
+    """The site's next image not yet reviewed (by date, wrapping round once)."""
+    from railwatch import review
+
+    with store_at(db) as store:
+        found = review.next_unreviewed(store, site=site, after=after, backward=previous)
+    if as_json:
+        emit_json(found)
+        return
+    if found["image_id"] is None:
+        say(
+            f"every image of {site} is reviewed"
+            if not found["unreviewed"]
+            else f"no other image of {site} is unreviewed"
+        )
+        return
+    wrapped = " (wrapped round)" if found["wrapped"] else ""
+    out.print(
+        f"image {found['image_id']}, {found['acquired_at']:%Y-%m-%d %H:%M} UTC, "
+        f"{found['status']}{wrapped}"
+    )
+    say(f"{found['unreviewed']} of {found['images']} images not yet reviewed")
+
+
 @review_app.command("export")
 def review_export(
     site: Annotated[str, typer.Option("--site", help="Site slug.")],

@@ -12,6 +12,7 @@ from railwatch.review.service import (
     get_review,
     history,
     list_reviews,
+    next_unreviewed,
     save_review,
 )
 
@@ -22,5 +23,6 @@ __all__ = [
     "get_review",
     "history",
     "list_reviews",
+    "next_unreviewed",
     "save_review",
 ]

@@ -82,11 +82,13 @@ def _ring(polygon: Any, where: str) -> list[list[float]]:
     return ring
 
 
-def _check_box(ring: list[list[float]], image: Image, where: str) -> None:
+def _check_box(ring: list[list[float]], image: Image, where: str, area: Any = None) -> None:
     poly = Polygon(ring)
     if not poly.is_valid or poly.area == 0:
         raise InputError(f"{where}: the box is degenerate or self-crossing")
-    if not shape(image.footprint).buffer(1e-4).contains(poly.centroid):
+    if area is None:
+        area = shape(image.footprint).buffer(1e-4)
+    if not area.contains(poly.centroid):
         raise InputError(f"{where}: the box's centre lies outside image {image.id}")
     lat = math.radians(poly.centroid.y)
     xs = [p[0] * 111_320 * math.cos(lat) for p in ring]
@@ -101,9 +103,10 @@ def validate_labels(
 ) -> list[dict[str, Any]]:
     """Labels as a client sent them, checked against the image and the detector's boxes.
 
-    Detected boxes keep their stored geometry (a client may change a box's class,
-    tarp flag or status, never move the detector's box); drawn boxes must lie on
-    the image and be car-sized.
+    A detector box sent without a polygon (or with the detector's own) keeps the
+    detector's geometry; one sent with another polygon was moved or turned by the
+    analyst and is held to the drawn boxes' rules: four corners, its centre on
+    the image, car-sized. The detector's own record of the box never changes.
 
     Raises:
         InputError: an unknown class, status or detection, a bad polygon.
@@ -113,6 +116,7 @@ def validate_labels(
     known = {b["key"]: b for b in base if b.get("detection_id") is not None}
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
+    area: Any = None  # the image's footprint, made once when a box needs checking
     for i, lab in enumerate(labels):
         where = f"labels[{i}]"
         cls = lab.get("railcar_class")
@@ -132,6 +136,13 @@ def validate_labels(
             if status == "added":
                 raise InputError(f"{where}: a detector box cannot have status 'added'")
             polygon, score = known[key]["polygon"], known[key].get("score")
+            sent = lab.get("polygon")
+            if sent is not None and sent != polygon:
+                polygon = _ring(sent, where)
+                if polygon != known[key]["polygon"]:
+                    if area is None:
+                        area = shape(image.footprint).buffer(1e-4)
+                    _check_box(polygon, image, where, area)
         else:
             key = str(lab.get("key") or f"a{i + 1}")
             if not key.startswith("a") or len(key) > 40:
@@ -139,7 +150,9 @@ def validate_labels(
             if status not in ("added", "rejected"):
                 status = "added"
             polygon = _ring(lab.get("polygon"), where)
-            _check_box(polygon, image, where)
+            if area is None:
+                area = shape(image.footprint).buffer(1e-4)
+            _check_box(polygon, image, where, area)
             score = None
         if key in seen:
             raise InputError(f"{where}: label {key!r} appears twice")
@@ -339,6 +352,56 @@ def history(store: Store, image_id: int) -> list[ReviewEdit]:
     with store.transaction() as session:
         image_rows.get(session, image_id)
         return review_rows.edits(session, image_id)
+
+
+def next_unreviewed(
+    store: Store, *, site: str, after: int | None = None, backward: bool = False
+) -> dict[str, Any]:
+    """The site's next image (by acquisition time) not yet marked reviewed.
+
+    Searches after image ``after`` (before it with ``backward``), wrapping round
+    the site's images once; ``wrapped`` says it went past the last (first) image.
+    ``image_id`` is None when every other image is reviewed. Pending and
+    in-progress images both count as unreviewed.
+
+    Raises:
+        NotFoundError: no such site, or no image ``after``.
+        InputError: image ``after`` is of another site.
+    """
+    with store.transaction() as session:
+        site_row = site_rows.row_for(session, site)
+        rows = review_rows.statuses_for_site(session, site_row.id)
+        ids = [r[0] for r in rows]
+        if after is not None and after not in ids:
+            other = image_rows.get(session, after)  # NotFoundError when there is none
+            raise InputError(f"after: image {after} is of site {other.site}, not {site}")
+    start = ids.index(after) if after is not None else (len(rows) if backward else -1)
+    step = -1 if backward else 1
+    found = None
+    wrapped = False
+    for k in range(1, len(rows) + 1):
+        i = start + step * k
+        if after is None and not 0 <= i < len(rows):
+            break
+        i %= len(rows)
+        if rows[i][0] == after:
+            break
+        if rows[i][2] != "reviewed":
+            found = rows[i]
+            wrapped = (i < start) if not backward else (i > start)
+            break
+    unreviewed = sum(r[2] != "reviewed" for r in rows)
+    return {
+        "site": site,
+        "after": after,
+        "direction": "previous" if backward else "next",
+        "image_id": None if found is None else found[0],
+        "acquired_at": None if found is None else found[1],
+        "status": None if found is None else found[2],
+        "wrapped": wrapped,
+        "unreviewed": unreviewed,
+        "images": len(rows),
+    }
 
 
 def list_reviews(store: Store, *, site: str) -> list[dict[str, Any]]:

@@ -121,3 +121,18 @@ def for_site(session: Session, site_id: int) -> dict[int, ReviewRow]:
         .where(SiteRow.id == site_id)
     )
     return {r.image_id: r for r in rows}
+
+
+def statuses_for_site(session: Session, site_id: int) -> list[tuple[int, datetime, str]]:
+    """Each image of a site in acquisition order: its id, time and review status.
+
+    One light query (no footprints, no labels): the review tool asks it on every
+    "next unreviewed image" key.
+    """
+    rows = session.execute(
+        select(ImageRow.id, ImageRow.acquired_at, ReviewRow.status)
+        .outerjoin(ReviewRow, ReviewRow.image_id == ImageRow.id)
+        .where(ImageRow.site_id == site_id)
+        .order_by(ImageRow.acquired_at, ImageRow.id)
+    )
+    return [(i, when, status or "pending") for i, when, status in rows]

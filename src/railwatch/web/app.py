@@ -511,6 +511,22 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
         rows = review.list_reviews(store, site=slug)
         return json.loads(json.dumps({"reviews": rows}, default=_plain))
 
+    @app.get(f"{API}/sites/{{slug}}/reviews/next", tags=["reviews"])
+    def reviews_next(
+        slug: Slug,
+        after: Annotated[int | None, Query(ge=1, le=2**31)] = None,
+        direction: Annotated[str, Query(pattern="^(next|previous)$")] = "next",
+    ) -> dict[str, Any]:
+        """The next (previous) image after ``after`` not yet reviewed, wrapping round once.
+
+        As ``railwatch review next --site SLUG [--after ID] [--previous] --json``;
+        ``image_id`` is null when every other image is reviewed.
+        """
+        found = review.next_unreviewed(
+            store, site=slug, after=after, backward=direction == "previous"
+        )
+        return json.loads(json.dumps(found, default=_plain))
+
     @app.get(f"{API}/images/{{image_id}}/review", tags=["reviews"])
     def review_show(image_id: ImageId) -> dict[str, Any]:
         """The image's labels as last saved (the detector's when nobody saved any)."""

@@ -11,7 +11,7 @@ const COLOURS = {
 const CAR_WIDTH_M = 3.2;
 
 const state = { site: null, timeline: null, images: [], map: null, layers: {}, review: null,
-  asOf: null, loadedAsOf: undefined };
+  asOf: null, loadedAsOf: undefined, minScore: 0 };
 window.railwatch = state; // for people poking at the page and for the browser tests
 
 // ---------------------------------------------------------------------------- helpers
@@ -253,15 +253,122 @@ function labelStyle(lab) {
   };
 }
 
+// The score filter hides detector boxes scored under it (never the selected one, never a
+// drawn box, which has no score); hidden boxes still count as they are.
+function hidden(lab) {
+  const r = state.review;
+  return lab.score !== null && lab.score !== undefined && lab.score < state.minScore &&
+    !(r && r.active === lab.key);
+}
+
 function drawBoxes() {
   const g = state.layers.boxes;
   g.clearLayers();
   if (!state.review) return;
   for (const lab of state.review.labels) {
+    if (hidden(lab)) continue;
     const poly = L.polygon(lab.polygon.map(([lon, lat]) => [lat, lon]), labelStyle(lab));
     poly.on("click", (ev) => { L.DomEvent.stopPropagation(ev); activate(lab.key); });
     g.addLayer(poly);
+    if (state.review.active === lab.key && !state.review.drawing) grabbable(lab, poly);
   }
+}
+
+// ---------------------------------------------------------------------------- move and turn
+// The selected box moves with the mouse (press on it and drag) and turns about its centre by
+// the round handle beyond its end; q/e turn it 2°, Shift+arrows move it 0.5 m. Each gesture is
+// one edit (one undo step), saved like the others; a moved detector box counts as accepted.
+const MOVE_M = 0.5, TURN_DEG = 2, HANDLE_M = 3;
+function metres(ring) {
+  const lat0 = ring.slice(0, 4).reduce((a, p) => a + p[1], 0) / 4;
+  const lon0 = ring.slice(0, 4).reduce((a, p) => a + p[0], 0) / 4;
+  const mx = 111320 * Math.cos(lat0 * Math.PI / 180), my = 110540;
+  return { lon0, lat0, mx, my,
+    to: ([lon, lat]) => [(lon - lon0) * mx, (lat - lat0) * my],
+    from: ([x, y]) => [lon0 + x / mx, lat0 + y / my] };
+}
+function closed(ring) { const r = ring.slice(0, 4); return r.concat([r[0].slice()]); }
+function turned(ring, degrees) {
+  const m = metres(ring), a = degrees * Math.PI / 180, c = Math.cos(a), s = Math.sin(a);
+  return closed(ring.map((p) => { const [x, y] = m.to(p); return m.from([x * c - y * s, x * s + y * c]); }));
+}
+function shifted(ring, dlon, dlat) { return closed(ring.map(([lon, lat]) => [lon + dlon, lat + dlat])); }
+// Where the turn handle sits: beyond the middle of the box's far short side.
+function handleAt(ring) {
+  const m = metres(ring);
+  const p = ring.slice(0, 4).map(m.to);
+  const long01 = Math.hypot(p[1][0] - p[0][0], p[1][1] - p[0][1]) >= Math.hypot(p[2][0] - p[1][0], p[2][1] - p[1][1]);
+  const end = long01 ? [(p[1][0] + p[2][0]) / 2, (p[1][1] + p[2][1]) / 2] : [(p[2][0] + p[3][0]) / 2, (p[2][1] + p[3][1]) / 2];
+  const len = Math.hypot(end[0], end[1]) || 1;
+  return m.from([end[0] * (1 + HANDLE_M / len), end[1] * (1 + HANDLE_M / len)]);
+}
+function reshape(key, ring, what) {
+  const r = state.review;
+  const lab = r && r.labels.find((l) => l.key === key);
+  if (!lab) return;
+  snapshot();
+  lab.polygon = ring;
+  if (lab.status === "detected") lab.status = "accepted";
+  drawBoxes();
+  drawReview();
+  say(`${what}; u undoes, s saves.`);
+}
+function grabbable(lab, poly) {
+  const map = state.map;
+  const ll = (ring) => ring.map(([lon, lat]) => [lat, lon]);
+  const [hlon, hlat] = handleAt(lab.polygon);
+  const handle = L.circleMarker([hlat, hlon], { radius: 7, weight: 2, color: "#222", fillColor: "#f0b400",
+    fillOpacity: 1, className: "turn-handle" });
+  state.layers.boxes.addLayer(handle);
+  const grab = (turn) => (e) => {
+    if (e.button !== 0 || state.review.drawing) return;
+    e.stopPropagation();
+    e.preventDefault();
+    const ring0 = lab.polygon.map((p) => p.slice());
+    const m = metres(ring0);
+    const at = (ev) => map.mouseEventToLatLng(ev);
+    const start = at(e), x0 = e.clientX, y0 = e.clientY;
+    const a0 = Math.atan2((start.lat - m.lat0) * m.my, (start.lng - m.lon0) * m.mx);
+    let ring = null;
+    const onMove = (ev) => {
+      if (!ring && Math.hypot(ev.clientX - x0, ev.clientY - y0) < 3) return;
+      const p = at(ev);
+      if (turn) {
+        const a = Math.atan2((p.lat - m.lat0) * m.my, (p.lng - m.lon0) * m.mx);
+        ring = turned(ring0, (a - a0) * 180 / Math.PI);
+      } else {
+        ring = shifted(ring0, p.lng - start.lng, p.lat - start.lat);
+      }
+      poly.setLatLngs(ll(ring));
+      const [lon, lat] = handleAt(ring);
+      handle.setLatLng([lat, lon]);
+    };
+    const onUp = () => {
+      document.removeEventListener("mousemove", onMove);
+      document.removeEventListener("mouseup", onUp);
+      map.getContainer().classList.remove("grabbing");
+      if (!ring) return;
+      // The click that ends a drag is not a click on the map (it would open another footprint).
+      const swallow = (ev) => { ev.stopPropagation(); ev.preventDefault(); };
+      window.addEventListener("click", swallow, { capture: true, once: true });
+      setTimeout(() => window.removeEventListener("click", swallow, { capture: true }), 0);
+      reshape(lab.key, ring, turn ? "Turned the box" : "Moved the box");
+    };
+    map.getContainer().classList.add("grabbing");
+    document.addEventListener("mousemove", onMove);
+    document.addEventListener("mouseup", onUp);
+  };
+  const body = poly.getElement(), knob = handle.getElement();
+  if (body) { body.classList.add("movable"); body.addEventListener("mousedown", grab(false)); }
+  if (knob) knob.addEventListener("mousedown", grab(true));
+}
+function nudge(dx, dy, degrees) {
+  const r = state.review;
+  const lab = r && r.labels.find((l) => l.key === r.active);
+  if (!lab) return;
+  const m = metres(lab.polygon);
+  const ring = degrees ? turned(lab.polygon, degrees) : shifted(lab.polygon, dx / m.mx, dy / m.my);
+  reshape(lab.key, ring, degrees ? `Turned the box ${degrees}°` : `Moved the box ${Math.hypot(dx, dy)} m`);
 }
 
 // ---------------------------------------------------------------------------- chart
@@ -428,13 +535,30 @@ async function selectImage(id) {
   state.layers.tiles.bringToBack();
   const doc = await api(`/images/${id}/review`);
   state.review = { image, revision: doc.review.revision, labels: doc.review.labels, undo: [],
-    active: null, drawing: null, status: doc.review.status, reviewer: doc.review.reviewer };
+    active: null, drawing: null, status: doc.review.status, reviewer: doc.review.reviewer,
+    waiting: null };
   const g = L.geoJSON(image.footprint);
   state.map.fitBounds(g.getBounds(), { maxZoom: 20 });
   document.querySelectorAll("svg.chart g.date").forEach((n) => n.classList.toggle("selected",
     n.dataset.date === image.acquired_at.slice(0, 10)));
   drawBoxes();
   drawReview();
+  // How many images still wait for review, and which comes next: a hint beside the } key.
+  api(`/sites/${encodeURIComponent(state.site.slug)}/reviews/next?after=${id}`).then((found) => {
+    if (state.review && state.review.image.id === id) { state.review.waiting = found; showWaiting(); }
+  }).catch(() => {});
+}
+
+function waitingText(found) {
+  if (!found) return "";
+  const left = `${found.unreviewed} of ${found.images} images not yet reviewed`;
+  if (!found.image_id) return left + "; no other image waits.";
+  return left + `; next: image ${found.image_id}, ${String(found.acquired_at).slice(0, 10)}` +
+    (found.wrapped ? " (from the start)" : "") + ".";
+}
+function showWaiting() {
+  const p = document.getElementById("waiting");
+  if (p) p.textContent = waitingText(state.review && state.review.waiting);
 }
 
 function counts(labels) {
@@ -448,10 +572,7 @@ function drawReview() {
   const panel = document.getElementById("review");
   const c = counts(r.labels);
   const total = Object.values(c).reduce((a, b) => a + b, 0);
-  const list = el("ul", {}, r.labels.map((lab, i) => el("li", { class: (r.active === lab.key ? "active " : "") + lab.status },
-    el("button", { type: "button", "data-key": lab.key, onclick: () => activate(lab.key) },
-      `${i + 1}. ${lab.railcar_class}${lab.tarped ? " (tarp)" : ""} — ${lab.status}` +
-      (lab.score !== null && lab.score !== undefined ? ` ${Number(lab.score).toFixed(2)}` : "")))));
+  const list = labelList();
   const active = r.labels.find((l) => l.key === r.active);
   const classSelect = el("select", { id: "class-select", "aria-label": "class of the selected car", disabled: !active },
     CLASSES.map((k) => el("option", { value: k, selected: active && active.railcar_class === k }, k)));
@@ -466,7 +587,9 @@ function drawReview() {
       el("button", { type: "button", id: "reject", onclick: () => edit((l) => { l.status = "rejected"; }), disabled: !active }, "Reject (r)"),
       el("button", { type: "button", id: "tarp", onclick: () => edit((l) => { l.tarped = !l.tarped; }), disabled: !active }, "Tarp (t)"),
       el("button", { type: "button", id: "accept-rest", onclick: acceptRest,
-        disabled: !r.labels.some((l) => l.status === "detected") }, "Accept all remaining (A)"),
+        disabled: !r.labels.some((l) => l.status === "detected" && !hidden(l)) }, "Accept all remaining (A)"),
+      el("button", { type: "button", id: "reject-below", onclick: rejectBelow, disabled: !below().length },
+        rejectBelowText()),
       classSelect,
       el("button", { type: "button", id: "draw", onclick: startDraw, "aria-pressed": r.drawing ? "true" : "false" },
         r.drawing ? "Drawing: click the car's two ends" : "Draw missed car (d)"),
@@ -475,10 +598,87 @@ function drawReview() {
       el("button", { type: "button", id: "save", onclick: () => save(false) }, "Save (s)"),
       el("button", { type: "button", id: "mark-reviewed", onclick: () => save(true) }, "Mark image reviewed"),
       el("button", { type: "button", id: "prev-image", onclick: () => stepImage(-1) }, "‹ Image ([)"),
-      el("button", { type: "button", id: "next-image", onclick: () => stepImage(1) }, "Image (]) ›")),
-    el("p", { class: "keys" }, "Keys: → ← or n/p next/previous box, a accept, A accept all remaining, r reject, t tarp, 1–7 class, d draw (two clicks along the car), u undo, s save, ] [ next/previous image, Esc cancel."),
+      el("button", { type: "button", id: "next-image", onclick: () => stepImage(1) }, "Image (]) ›"),
+      el("button", { type: "button", id: "prev-unreviewed", onclick: () => stepUnreviewed(-1) }, "‹ Unreviewed ({)"),
+      el("button", { type: "button", id: "next-unreviewed", onclick: () => stepUnreviewed(1) }, "Unreviewed (}) ›")),
+    scoreFilter(),
+    el("p", { id: "waiting", class: "keys" }, waitingText(r.waiting)),
+    el("p", { class: "keys" }, "Keys: → ← or n/p next/previous box, a accept, A accept all remaining, r reject, " +
+      "R reject all below the score, t tarp, 1–7 class, d draw (two clicks along the car), drag the selected box " +
+      "to move it and its round handle to turn it (q/e turn 2°, Shift+arrows move 0.5 m), u undo, s save, " +
+      "] [ next/previous image by date, } { next/previous image not yet reviewed, Esc cancel."),
     el("div", { class: "labels" }, list),
   );
+}
+
+function labelList() {
+  const r = state.review;
+  const items = [];
+  r.labels.forEach((lab, i) => {
+    if (hidden(lab)) return;
+    items.push(el("li", { class: (r.active === lab.key ? "active " : "") + lab.status },
+      el("button", { type: "button", "data-key": lab.key, onclick: () => activate(lab.key) },
+        `${i + 1}. ${lab.railcar_class}${lab.tarped ? " (tarp)" : ""} — ${lab.status}` +
+        (lab.score !== null && lab.score !== undefined ? ` ${Number(lab.score).toFixed(2)}` : ""))));
+  });
+  return el("ul", {}, items);
+}
+
+// ---------------------------------------------------------------------------- score filter
+// Hide the detector's boxes scored under a threshold, and reject every undecided one of them at
+// once (one undo step): a reviewer who trusts the detector above 0.5 clears the doubtful rest.
+function scoreText(x) { return String(Number(x.toFixed(3))); }
+function below() {
+  return state.review.labels.filter((l) => l.status === "detected" && l.score !== null &&
+    l.score !== undefined && l.score < state.minScore);
+}
+function rejectBelowText() {
+  return `Reject ${below().length} below ${scoreText(state.minScore)} (R)`;
+}
+function hiddenText() {
+  const n = state.review.labels.filter(hidden).length;
+  return n ? `${n} box(es) scored under ${scoreText(state.minScore)} hidden (they still count unless rejected).` : "";
+}
+function scoreFilter() {
+  const v = scoreText(state.minScore);
+  const range = el("input", { type: "range", id: "min-score", min: "0", max: "1", step: "0.01", value: v,
+    "aria-label": "hide detector boxes scored under this" });
+  const number = el("input", { type: "number", id: "min-score-n", min: "0", max: "1", step: "0.005", value: v,
+    size: 4, "aria-label": "score threshold" });
+  const set = (input, other) => () => {
+    const x = Math.min(1, Math.max(0, Number(input.value) || 0));
+    state.minScore = x;
+    localStorage.setItem("railwatch.minScore", String(x));
+    other.value = scoreText(x);
+    refreshFilter();
+  };
+  range.addEventListener("input", set(range, number));
+  number.addEventListener("input", set(number, range));
+  return el("p", { class: "score-filter" },
+    el("label", {}, "Hide boxes scored under ", range), " ", number, " ",
+    el("span", { id: "hidden-note", class: "keys" }, hiddenText()));
+}
+// Only the boxes, the list and the counts follow the slider: rebuilding the panel would drop it.
+function refreshFilter() {
+  drawBoxes();
+  const box = document.querySelector("#review .labels");
+  if (box) box.replaceChildren(labelList());
+  const note = document.getElementById("hidden-note");
+  if (note) note.textContent = hiddenText();
+  const b = document.getElementById("reject-below");
+  if (b) { b.textContent = rejectBelowText(); b.disabled = !below().length; }
+  const rest = document.getElementById("accept-rest");
+  if (rest) rest.disabled = !state.review.labels.some((l) => l.status === "detected" && !hidden(l));
+}
+function rejectBelow() {
+  const r = state.review;
+  const doomed = r ? below() : [];
+  if (!doomed.length) { say(`No undecided box scored under ${scoreText(state.minScore)}.`); return; }
+  snapshot();
+  for (const l of doomed) l.status = "rejected";
+  drawBoxes();
+  drawReview();
+  say(`Rejected ${doomed.length} box(es) scored under ${scoreText(state.minScore)}; u undoes.`);
 }
 
 function activate(key) {
@@ -491,15 +691,18 @@ function activate(key) {
 
 // Most of a good detector's boxes are right: the reviewer fixes the wrong ones, then accepts
 // the rest at once (one undo step) instead of 70 key presses.
+// Only the boxes in sight: those the score filter hides stay undecided (nobody looked at them).
 function acceptRest() {
   const r = state.review;
-  if (!r || !r.labels.some((l) => l.status === "detected")) return;
+  const rest = r ? r.labels.filter((l) => l.status === "detected" && !hidden(l)) : [];
+  if (!rest.length) return;
   snapshot();
-  let n = 0;
-  for (const l of r.labels) if (l.status === "detected") { l.status = "accepted"; n += 1; }
+  for (const l of rest) l.status = "accepted";
+  const left = r.labels.filter((l) => l.status === "detected").length;
   drawBoxes();
   drawReview();
-  say(`Accepted ${n} remaining box(es); u undoes.`);
+  say(`Accepted ${rest.length} remaining box(es)` +
+    (left ? `; ${left} hidden by the score filter left undecided` : "") + "; u undoes.");
 }
 
 // The site's images in time order: the next or previous one, keeping the as-of date.
@@ -512,6 +715,25 @@ function stepImage(delta) {
   if (!next) { say(delta > 0 ? "This is the site's last image." : "This is the site's first image."); return; }
   if (r.undo.length && !confirmLeave()) return;
   location.hash = siteHash(state.site.slug, next.id);
+}
+// The site's next (previous) image nobody has marked reviewed yet: the server answers, so a
+// colleague's reviews since the page loaded are skipped too.
+async function stepUnreviewed(delta) {
+  const r = state.review;
+  if (!r) return;
+  if (r.undo.length && !confirmLeave()) return;
+  const slug = state.site.slug;
+  try {
+    const found = await api(`/sites/${encodeURIComponent(slug)}/reviews/next?after=${r.image.id}` +
+      `&direction=${delta > 0 ? "next" : "previous"}`);
+    if (!found.image_id) { say("No other image of this site waits for review."); return; }
+    say(`Image ${found.image_id} (${String(found.acquired_at).slice(0, 10)}, ${found.status})` +
+      (found.wrapped ? (delta > 0 ? ", from the start again" : ", from the end again") : "") +
+      `: ${found.unreviewed} image(s) not yet reviewed.`);
+    location.hash = siteHash(slug, found.image_id);
+  } catch (e) {
+    say("Could not find the next image to review: " + e.message, true);
+  }
 }
 function confirmLeave() {
   say("Unsaved edits on this image: save (s) first, or press the key again to leave them.", true);
@@ -578,7 +800,7 @@ async function save(reviewed) {
   const body = {
     reviewer, base_revision: r.revision, reviewed,
     labels: r.labels.map((l) => ({ key: l.key, detection_id: l.detection_id, railcar_class: l.railcar_class,
-      tarped: l.tarped, status: l.status, polygon: l.detection_id ? null : l.polygon })),
+      tarped: l.tarped, status: l.status, polygon: l.polygon })),
   };
   try {
     const doc = await api(`/images/${r.image.id}/review`, {
@@ -607,21 +829,32 @@ async function save(reviewed) {
 
 function onKey(e) {
   const t = e.target;
-  if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA")) return;
+  const slider = t && t.tagName === "INPUT" && t.type === "range" && !e.key.startsWith("Arrow");
+  if (t && !slider && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA")) return;
   const r = state.review;
   if (!r || e.ctrlKey && e.key !== "z" || e.metaKey || e.altKey) return;
-  const i = r.labels.findIndex((l) => l.key === r.active);
   const k = e.key;
   // Arrow keys on the map pan it (Leaflet); everywhere else they step through the boxes.
   const onMap = t && t.closest && t.closest("#map");
   const arrow = (k === "ArrowRight" || k === "ArrowLeft" || k === "ArrowDown" || k === "ArrowUp") && !onMap;
-  if (k === "n" || k === "p" || arrow) {
+  if (arrow && e.shiftKey) {
+    nudge(k === "ArrowRight" ? MOVE_M : (k === "ArrowLeft" ? -MOVE_M : 0),
+      k === "ArrowUp" ? MOVE_M : (k === "ArrowDown" ? -MOVE_M : 0), 0);
+  } else if (k === "n" || k === "p" || arrow) {
+    // Step through the boxes the score filter shows.
+    const shown = r.labels.filter((l) => !hidden(l) || l.key === r.active);
+    const at = shown.findIndex((l) => l.key === r.active);
     const fwd = k === "n" || k === "ArrowRight" || k === "ArrowDown";
-    const j = r.labels.length ? (i < 0 && !fwd ? r.labels.length - 1 : (i + (fwd ? 1 : -1) + r.labels.length) % r.labels.length) : -1;
-    if (j >= 0) activate(r.labels[j].key);
+    const j = shown.length ? (at < 0 && !fwd ? shown.length - 1 : (at + (fwd ? 1 : -1) + shown.length) % shown.length) : -1;
+    if (j >= 0) activate(shown[j].key);
   } else if (k === "A") acceptRest();
+  else if (k === "R") rejectBelow();
+  else if (k === "q") nudge(0, 0, TURN_DEG);
+  else if (k === "e") nudge(0, 0, -TURN_DEG);
   else if (k === "]") stepImage(1);
   else if (k === "[") stepImage(-1);
+  else if (k === "}") stepUnreviewed(1);
+  else if (k === "{") stepUnreviewed(-1);
   else if (k === "a") edit((l) => { l.status = l.detection_id ? "accepted" : "added"; });
   else if (k === "r" || k === "Delete") edit((l) => { l.status = "rejected"; });
   else if (k === "t") edit((l) => { l.tarped = !l.tarped; });
@@ -637,8 +870,14 @@ function onKey(e) {
 window.addEventListener("DOMContentLoaded", () => {
   const tok = document.getElementById("token");
   tok.value = sessionStorage.getItem("railwatch.token") || "";
-  tok.addEventListener("change", () => { sessionStorage.setItem("railwatch.token", tok.value.trim()); route(); });
+  tok.addEventListener("change", () => {
+    sessionStorage.setItem("railwatch.token", tok.value.trim());
+    // Reload what is shown (reads may need the token), but never over unsaved edits.
+    if (state.review && state.review.undo.length) say("Token set; your edits are still here.");
+    else route();
+  });
   document.getElementById("reviewer").value = localStorage.getItem("railwatch.reviewer") || "";
+  state.minScore = Math.min(1, Math.max(0, Number(localStorage.getItem("railwatch.minScore")) || 0));
   document.addEventListener("keydown", onKey);
   window.addEventListener("hashchange", route);
   route();
