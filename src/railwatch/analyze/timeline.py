@@ -8,21 +8,28 @@ that was used, the site's images of that date, events and press counts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from railwatch.analyze.assessment import Assessment
 from railwatch.analyze.series import utc_date
 from railwatch.railcars import CLASSES
 from railwatch.records import Event, Image, Observation
 
+if TYPE_CHECKING:
+    from railwatch.store.images import ImageTime
+
 
 def timeline(
     result: Assessment,
     observations: Sequence[Observation],
-    images: Sequence[Image],
+    images: Sequence[Image | ImageTime],
     events: Sequence[Event],
 ) -> dict[str, Any]:
-    """A JSON-ready chart of ``result``: dates, levels, baseline band, classes, markers."""
+    """A JSON-ready chart of ``result``: dates, levels, baseline band, classes, markers.
+
+    ``images`` are the site's, records or :class:`~railwatch.store.images.ImageTime`
+    (only their ids and times are read).
+    """
     by_id = {o.id: o for o in observations if o.id is not None}
     by_moment: dict[tuple[Any, str], list[Observation]] = {}
     for o in observations:
@@ -110,9 +117,9 @@ def site_timeline(store: Any, site: str, **options: Any) -> dict[str, Any]:
     events = service.list_events(store, site=site)
     models = service.model_sigmas(store)
     with store.transaction() as session:
-        images = image_rows.list_images(session, site=site)
+        images = image_rows.list_times(session, site=site)
     # As service.cloud_cover, from the images already read (listing them twice cost 0.4 s).
-    clouds = {i.id: i.cloud_cover for i in images if i.id is not None and i.cloud_cover is not None}
+    clouds = {i.id: i.cloud_cover for i in images if i.cloud_cover is not None}
     result = assess(
         observations, events, site=site, cloud_cover=clouds, model_sigmas=models, **options
     )
