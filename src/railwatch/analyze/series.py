@@ -187,6 +187,10 @@ def _answer(by_class: dict[str, Observation], name: str) -> list[Observation] | 
 ModelSigmas = Mapping[str, tuple[float, float]]
 
 
+#: Each roll-up's classes as a set (asked for once per count set).
+_MEMBERS = {name: frozenset(members(name)) for name in ROLLUPS}
+
+
 def _rollup_sigma(
     parts: list[Observation], name: str, value: int, models: Mapping[str, ModelSigmas]
 ) -> float | None:
@@ -195,10 +199,14 @@ def _rollup_sigma(
     Class confusions (a box car read as a flat car) cancel in a roll-up, so its
     classes' errors added in quadrature overstate the roll-up's error.
     """
-    if name not in ROLLUPS or not parts or any(o.method != "detector" for o in parts):
+    if name not in ROLLUPS or not parts:
         return None
-    versions = {o.model_version for o in parts}
-    if len(versions) != 1 or {o.railcar_class for o in parts} != set(members(name)):
+    versions = set()
+    for o in parts:
+        if o.method != "detector":
+            return None
+        versions.add(o.model_version)
+    if len(versions) != 1 or {o.railcar_class for o in parts} != _MEMBERS[name]:
         return None
     fit = models.get(versions.pop() or "", {}).get(name)
     if fit is None:
@@ -225,11 +233,16 @@ def _candidate(
     # The set's source as its chosen parts give it (they share time and method); the
     # smallest name when they differ, so input order never matters.
     first = min(parts or group, key=lambda o: (o.source, o.id or 0))
-    value = sum(o.count for o in parts)
-    known = [o.count_sigma for o in parts if o.count_sigma is not None]
-    unknown = sum(o.count for o in parts if o.count_sigma is None)
-    count_sigma = math.sqrt(sum(s * s for s in known)) if known else None
+    value = unknown = 0
+    known: list[float] = []
+    for o in parts:
+        value += o.count
+        if o.count_sigma is None:
+            unknown += o.count
+        else:
+            known.append(o.count_sigma)
     sigma_sq = sum(s * s for s in known)
+    count_sigma = math.sqrt(sigma_sq) if known else None
     if len(known) < len(parts) or not parts:
         sigma_sq += sigmas.nominal(first.method, unknown) ** 2
     whole = _rollup_sigma(parts, name, value, models)
