@@ -328,6 +328,9 @@ def _choose(day: date, cands: list[Candidate], max_cloud: float) -> DayValue:
         # Imagery beats press; a clear image beats a clouded one whoever counted them.
         return c.method not in IMAGERY_METHODS, c.clouded(max_cloud), _rank(c.method)
 
+    if len(cands) == 1:  # most dates of a long history: nothing to choose between
+        (only,) = cands
+        return _day(day, only, (dataclasses.replace(only, used=True),), 0, max_cloud)
     order = sorted(cands, key=lambda c: (rank(c), c.value, c.observed_at, c.key))
     best = rank(order[0])
     top = [c for c in order if rank(c) == best]
@@ -342,6 +345,12 @@ def _choose(day: date, cands: list[Candidate], max_cloud: float) -> DayValue:
         for c in sorted(cands, key=lambda c: (c.observed_at, _rank(c.method), c.key, c.value))
     )
     values = [c.value for c in cands]
+    return _day(day, used, kept, max(values) - min(values), max_cloud)
+
+
+def _day(
+    day: date, used: Candidate, kept: tuple[Candidate, ...], spread: int, max_cloud: float
+) -> DayValue:
     return DayValue(
         date=day,
         value=used.value,
@@ -357,5 +366,5 @@ def _choose(day: date, cands: list[Candidate], max_cloud: float) -> DayValue:
             else "imagery"
         ),
         candidates=kept,
-        spread=max(values) - min(values),
+        spread=spread,
     )
