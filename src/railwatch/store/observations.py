@@ -136,7 +136,14 @@ def list_observations(
         query = query.where(ObservationRow.observed_at <= until)
     query = query.order_by(ObservationRow.observed_at, ObservationRow.id)
     at = _times(session)
-    return [Observation(slug, at(when), *rest) for slug, when, *rest in session.execute(query)]
+    # Indexing the row beats unpacking it into a list for every one of 25 000 rows.
+    return [
+        Observation(
+            r[0], at(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12],
+            r[13],
+        )
+        for r in session.execute(query)
+    ]  # fmt: skip
 
 
 def delete_for_image(session: Session, image_id: int, *, method: str = "detector") -> int:
