@@ -172,6 +172,16 @@ def test_rich_site_timeline_is_what_it_was(rich):
     assert hashlib.sha256(_answered(rich, {})).hexdigest() == RICH_DIGEST
 
 
+def test_observations_read_are_the_records_whole_rows_give(rich):
+    # The store builds these records without their __init__ (store.observations._made).
+    with rich.transaction() as session:
+        fast = observation_rows.list_observations(session, site="tumangang")
+    slow = timeline_reference._observations(rich, "tumangang")
+    assert fast == slow and [vars(o) for o in fast] == [vars(o) for o in slow]
+    assert all(o.observed_at.tzinfo is not None for o in fast)
+    assert hash(fast[0]) == hash(slow[0]) and repr(fast[-1]) == repr(slow[-1])
+
+
 @pytest.mark.parametrize("opts", [{"window": "2y"}, {}, {"railcar_class": "flat"}])
 def test_small_site_timeline_is_the_reference(store, tmp_path: Path, opts):
     web_site.build(store, tmp_path / "images")

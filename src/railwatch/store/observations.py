@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -136,14 +137,39 @@ def list_observations(
         query = query.where(ObservationRow.observed_at <= until)
     query = query.order_by(ObservationRow.observed_at, ObservationRow.id)
     at = _times(session)
-    # Indexing the row beats unpacking it into a list for every one of 25 000 rows.
     return [
-        Observation(
-            r[0], at(r[1]), r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9], r[10], r[11], r[12],
-            r[13],
-        )
+        _made({
+            "site": r[0], "observed_at": at(r[1]), "railcar_class": r[2], "count": r[3],
+            "method": r[4], "source": r[5], "image_id": r[6], "model_version": r[7],
+            "analyst": r[8], "document_id": r[9], "claim_id": r[10], "count_sigma": r[11],
+            "note": r[12], "id": r[13],
+        })
         for r in session.execute(query)
     ]  # fmt: skip
+
+
+#: Observation's fields in order: the columns read, after the site's slug.
+_NAMES = ("site", *_FIELDS)
+if tuple(f.name for f in dataclasses.fields(Observation)) != _NAMES or hasattr(
+    Observation, "__post_init__"
+):  # pragma: no cover - a changed record must change the read too
+    raise RuntimeError("Observation's fields changed: update store.observations._FIELDS")
+
+
+def _made(fields: dict[str, Any]) -> Observation:
+    """The record ``Observation(**fields)`` makes, without its generated ``__init__``.
+
+    A frozen dataclass sets each of its 14 fields through ``object.__setattr__``; for the
+    25 000 observations of a ten-year site that was 40 % of reading them. ``fields``
+    holds every field, in order (checked above when the module loads), and Observation
+    checks nothing on construction, so the record is the same.
+    """
+    record = _new(Observation)
+    object.__setattr__(record, "__dict__", fields)
+    return record
+
+
+_new = object.__new__
 
 
 def delete_for_image(session: Session, image_id: int, *, method: str = "detector") -> int:
