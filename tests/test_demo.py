@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import date
 
 import pytest
 from pypdf import PdfReader
@@ -86,3 +87,17 @@ def test_demo_reproduces_the_tumangang_finding(tmp_path):
     assert features and {"class", "score", "tarped", "model_version"} <= set(
         features[0]["properties"]
     )
+
+    # The dashboard's timeline of the demo is, byte for byte, the slow reference read's.
+    from fastapi.testclient import TestClient
+
+    import timeline_reference
+    from railwatch.web import WebSettings, create_app
+
+    with open_store(summary.db) as store:
+        client = TestClient(create_app(store, WebSettings(token="t" * 16)))
+        for params in ({"as_of": "2023-10-06"}, {}):
+            got = client.get("/api/v1/sites/tumangang/timeline", params=params).content
+            day = params.get("as_of")
+            as_of = None if day is None else date.fromisoformat(day)
+            assert got == timeline_reference.timeline_json(store, "tumangang", as_of=as_of)

@@ -78,3 +78,22 @@ def test_store_round_trip_on_postgres(pg_url):
     assert [e["title"] for e in events] == ["Kim–Putin summit"]
     analysis = cli.json("analyze", "--site", "tumangang")
     assert analysis["latest"]["level"] == "insufficient-history"
+
+
+def test_timeline_on_postgres_is_the_reference(pg_url):
+    # The timeline reads times as the driver gives them (datetimes here, text in SQLite).
+    import psycopg
+
+    from railwatch.store import open_store
+    from test_web_timeline import _answered, _reference, build_rich
+
+    server = pg_url.rsplit("/", 1)[0].replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(server + "/postgres", autocommit=True) as c:
+        c.execute("CREATE DATABASE rich")
+    store = open_store(pg_url.rsplit("/", 1)[0] + "/rich", create=True)
+    try:
+        build_rich(store)
+        for opts in ({}, {"as_of": "2023-06-30", "railcar_class": "box"}):
+            assert _answered(store, opts) == _reference(store, opts)
+    finally:
+        store.close()

@@ -135,12 +135,9 @@ def list_observations(
 
 def cloud_cover(store: Store, *, site: str) -> dict[int, float]:
     """Percent under cloud of the site's images whose cover is known, by image id."""
-    with store.transaction() as session:
-        return {
-            i.id: i.cloud_cover
-            for i in image_rows.list_images(session, site=site)
-            if i.id is not None and i.cloud_cover is not None
-        }
+    with store.transaction() as session:  # ids, times and covers only: no footprints
+        times = image_rows.list_times(session, site=site)
+    return {i.id: i.cloud_cover for i in times if i.cloud_cover is not None}
 
 
 def model_sigmas(store: Store) -> dict[str, dict[str, tuple[float, float]]]:

@@ -8,25 +8,39 @@ that was used, the site's images of that date, events and press counts.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from railwatch.analyze.assessment import Assessment
 from railwatch.analyze.series import utc_date
 from railwatch.railcars import CLASSES
 from railwatch.records import Event, Image, Observation
 
+if TYPE_CHECKING:
+    from railwatch.store.images import ImageTime
+
 
 def timeline(
     result: Assessment,
     observations: Sequence[Observation],
-    images: Sequence[Image],
+    images: Sequence[Image | ImageTime],
     events: Sequence[Event],
 ) -> dict[str, Any]:
-    """A JSON-ready chart of ``result``: dates, levels, baseline band, classes, markers."""
-    by_id = {o.id: o for o in observations if o.id is not None}
+    """A JSON-ready chart of ``result``: dates, levels, baseline band, classes, markers.
+
+    ``images`` are the site's, records or :class:`~railwatch.store.images.ImageTime`
+    (only their ids and times are read).
+    """
+    by_id: dict[int, Observation] = {}
     by_moment: dict[tuple[Any, str], list[Observation]] = {}
-    for o in observations:
-        by_moment.setdefault((o.observed_at, o.method), []).append(o)
+    for o in observations:  # one pass: a ten-year history holds 25 000 of them
+        if o.id is not None:
+            by_id[o.id] = o
+        moment = (o.observed_at, o.method)
+        same = by_moment.get(moment)
+        if same is None:
+            by_moment[moment] = [o]
+        else:
+            same.append(o)
     images_on: dict[str, list[int]] = {}
     for im in images:
         if im.id is not None:
@@ -110,9 +124,9 @@ def site_timeline(store: Any, site: str, **options: Any) -> dict[str, Any]:
     events = service.list_events(store, site=site)
     models = service.model_sigmas(store)
     with store.transaction() as session:
-        images = image_rows.list_images(session, site=site)
+        images = image_rows.list_times(session, site=site)
     # As service.cloud_cover, from the images already read (listing them twice cost 0.4 s).
-    clouds = {i.id: i.cloud_cover for i in images if i.id is not None and i.cloud_cover is not None}
+    clouds = {i.id: i.cloud_cover for i in images if i.cloud_cover is not None}
     result = assess(
         observations, events, site=site, cloud_cover=clouds, model_sigmas=models, **options
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import delete, select
 from sqlalchemy import update as sql_update
@@ -105,6 +105,29 @@ def list_images(
         query = query.where(ImageRow.acquired_at >= since)
     query = query.order_by(ImageRow.acquired_at, ImageRow.id)
     return [to_record(row, slug) for row, slug in session.execute(query)]
+
+
+class ImageTime(NamedTuple):
+    """When an image was taken and how clouded it is: all a timeline needs of it."""
+
+    id: int
+    acquired_at: datetime
+    cloud_cover: float | None
+
+
+def list_times(session: Session, *, site: str) -> list[ImageTime]:
+    """The site's images in acquisition order, as :func:`list_images` without the rest.
+
+    Reads three columns: whole records (footprints and bounds decoded from JSON) took
+    a ten-year timeline a tenth of a second it did not need.
+    """
+    query = (
+        select(ImageRow.id, ImageRow.acquired_at, ImageRow.meta)
+        .where(ImageRow.site_id == sites.row_for(session, site).id)
+        .order_by(ImageRow.acquired_at, ImageRow.id)
+    )
+    rows = session.execute(query)
+    return [ImageTime(i, at, (meta or {}).get("cloud_cover")) for i, at, meta in rows]
 
 
 def set_cloud_cover(session: Session, image_id: int, percent: float, source: str) -> Image:

@@ -10,9 +10,12 @@ path a client sends.
 
 from __future__ import annotations
 
+import gc
 import hmac
 import json
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
@@ -209,6 +212,34 @@ def _when(value: str | None, what: str) -> datetime | None:
     return user_time(value, what=what) if value else None
 
 
+@contextmanager
+def _no_collection() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while an analysis is computed.
+
+    A ten-year timeline makes some 200 000 short-lived objects (records, candidates,
+    rows); each of the collections they set off walks every object the server holds,
+    and together those took a third of the computation. The few cycles made meanwhile
+    are collected when it is switched back on. (Another thread that paused it too
+    leaves it to the first one that did.)
+    """
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if paused:
+            gc.enable()
+
+
+def _preload() -> None:
+    """Import what analyses need (scipy, ruptures, the detector's model metadata) now.
+
+    About 0.6 s on 2 cores: paid when the server starts, not by its first request.
+    """
+    import railwatch.analyze  # noqa: F401
+    import railwatch.detect.runs  # noqa: F401
+
+
 def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
     """The railwatch web app over an open store.
 
@@ -217,6 +248,7 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
         settings: token, read-only, what needs the token, body limit.
     """
     settings = settings or WebSettings()
+    _preload()
     tiles = TileRenderer()
     # Analyses of long histories take seconds (analyze.assess is per date over its window);
     # they are kept against the store's fingerprint, so any new count makes them stale.
@@ -227,7 +259,8 @@ def create_app(store: Store, settings: WebSettings | None = None) -> FastAPI:
         key = (kind, slug, repr(sorted(opts.items())), service.store_version(store))
         hit = analyses.get(key)
         if hit is None:
-            hit = json.dumps(compute(), default=_plain, ensure_ascii=False).encode()
+            with _no_collection():
+                hit = json.dumps(compute(), default=_plain, ensure_ascii=False).encode()
             analyses.put(key, hit)
         return Response(hit, media_type="application/json")
 
