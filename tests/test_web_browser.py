@@ -165,6 +165,9 @@ def test_dashboard_review_changes_the_analyst_counts(server, page, tmp_path):
     _shot(page, tmp_path, "3-edited")
     page.click("#mark-reviewed")
     _until(lambda: "reviewed:" in page.locator("#status").inner_text())
+    # The waiting count is asked again: the image just reviewed no longer waits.
+    n = len(site.images)
+    _until(lambda: page.locator("#waiting").inner_text().startswith(f"{n - 1} of {n} images"))
     _shot(page, tmp_path, "4-reviewed")
 
     obs = httpx.get(

@@ -543,7 +543,12 @@ async function selectImage(id) {
     n.dataset.date === image.acquired_at.slice(0, 10)));
   drawBoxes();
   drawReview();
-  // How many images still wait for review, and which comes next: a hint beside the } key.
+  refreshWaiting(id);
+}
+
+// How many images still wait for review, and which comes next: a hint beside the } key,
+// asked again after each "mark reviewed" so the count includes the image just done.
+function refreshWaiting(id) {
   api(`/sites/${encodeURIComponent(state.site.slug)}/reviews/next?after=${id}`).then((found) => {
     if (state.review && state.review.image.id === id) { state.review.waiting = found; showWaiting(); }
   }).catch(() => {});
@@ -818,6 +823,7 @@ async function save(reviewed) {
     }
     say(reviewed ? `Image ${r.image.id} reviewed: ${doc.observations.length} analyst counts stored.` : `Saved revision ${doc.review.revision}.`);
     if (reviewed) {
+      refreshWaiting(r.image.id);
       const tl = await api("/sites/" + encodeURIComponent(state.site.slug) + "/timeline" + asOfQuery());
       state.timeline = tl;
       drawChart(tl);
