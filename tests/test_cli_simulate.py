@@ -39,6 +39,18 @@ def test_dataset_command_writes_a_manifest(tmp_path):
     assert all(8.0 <= s["sun_elevation"] <= 75.0 for s in manifest["scenes"])
 
 
+def test_dataset_command_renders_realism_scenes_on_request(tmp_path):
+    out = tmp_path / "ds"
+    _run("simulate", "dataset", "--out", out, "--n", 2, "--seed", 3, "--size", "128x128",
+         "--realism", 1)  # fmt: skip
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["realism"] == 1.0
+    assert [s["realism"] for s in manifest["scenes"]] == [True, True]
+    r = _run("simulate", "dataset", "--out", tmp_path / "bad", "--n", 2, "--realism", 2, code=2)
+    assert "realism 2.0 is outside 0-1" in r.stderr
+    assert not (tmp_path / "bad" / "manifest.json").exists()
+
+
 def test_bad_values_are_one_line_errors(tmp_path):
     r = _run("simulate", "scene", "--out", tmp_path, "--size", "big", code=2)
     assert "error: size 'big'" in r.stderr

@@ -69,10 +69,12 @@ def test_scratch_training_with_a_batch_process_records_its_architecture(tmp_path
             refresh_every=1,  # the batch process renders fresh scenes too
             workers=1,
             scene_size=256,
+            realism=1.0,  # and the realism scenes go through the same pipeline
             version="railcar-scratch-test",
         ),
         log=lambda _: None,
     )
+    assert info.extra["training"]["realism"] == 1.0
     assert info.extra["training"]["arch"] == RailcarResNet.arch
     assert read_info(out).extra["training"]["arch"] == RailcarResNet.arch
     net = load_network(out.with_suffix(".weights.npz"))

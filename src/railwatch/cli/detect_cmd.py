@@ -284,6 +284,13 @@ def train(
         float | None, typer.Option("--minutes", help="Stop after this many minutes.")
     ] = None,
     lr: Annotated[float | None, typer.Option("--lr", help="Peak learning rate.")] = None,
+    realism: Annotated[
+        float,
+        typer.Option(
+            "--realism",
+            help="Share (0-1) of simulator scenes rendered like real yards (docs/realism.md).",
+        ),
+    ] = 0.0,
     threads: Annotated[int, typer.Option("--threads", help="CPU threads.")] = 2,
     seed: Annotated[int, typer.Option("--seed", help="First simulator seed.")] = 1_000_000,
     version: Annotated[str | None, typer.Option("--version-name", help="Model version.")] = None,
@@ -307,7 +314,10 @@ def train(
         raise InputError(f"--arch {arch!r}: choose {', '.join(training.ARCHITECTURES)}")
     if simulated is None:
         simulated = 0 if (data and start != "scratch") else 200
+    if not 0.0 <= realism <= 1.0:
+        raise InputError(f"--realism {realism}: give a share from 0 to 1")
     cfg = training.TrainConfig(
+        realism=realism,
         arch=arch,
         out=out_path,
         data=tuple(data or ()),

@@ -125,6 +125,9 @@ def dataset(
     seed: Annotated[int, typer.Option(help="Dataset seed.")] = 1,
     gsd_range: Annotated[str, typer.Option(help="LOW,HIGH GSD in metres.")] = "0.3,1.0",
     size: Annotated[str, typer.Option(help="WIDTHxHEIGHT of each scene.")] = "512x512",
+    realism: Annotated[
+        float, typer.Option(help="Share (0-1) of scenes rendered like real yards.")
+    ] = 0.0,
     as_json: JsonOption = False,
 ) -> None:
     """Render many random scenes and a manifest.json (detector training data)."""
@@ -139,6 +142,7 @@ def dataset(
             gsd_range=_pair(gsd_range),
             size=_size(size),
             on_scene=lambda i: bar.advance(task),
+            realism=realism,
         )
     total = sum(s["n_cars"] for s in manifest["scenes"])
     if as_json:

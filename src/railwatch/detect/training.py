@@ -268,12 +268,14 @@ def _class_index(name: Any) -> int:
     return CLASSES.index(name) if name in CLASSES else CLASSES.index("other")
 
 
-def simulated_scene(seed: int, gsd_range: tuple[float, float], size: int) -> Scene:
+def simulated_scene(
+    seed: int, gsd_range: tuple[float, float], size: int, realism: float = 0.0
+) -> Scene:
     """Render one simulator scene (in memory) and bring it to the model's GSD."""
     from railwatch.simulate import random_spec, render_scene
 
     rng = np.random.default_rng(seed)
-    spec = random_spec(rng, gsd_range=gsd_range, size=(size, size))
+    spec = random_spec(rng, gsd_range=gsd_range, size=(size, size), realism=realism)
     scene = render_scene(spec)
     image = np.asarray(scene.image)
     if image.ndim == 3 and image.shape[0] in (1, 3, 4) and image.shape[-1] not in (1, 3, 4):
@@ -293,7 +295,7 @@ def simulated_scene(seed: int, gsd_range: tuple[float, float], size: int) -> Sce
 
 
 def _render(
-    seed: int, gsd_range: tuple[float, float], size: int, limit_s: int = 20
+    seed: int, gsd_range: tuple[float, float], size: int, realism: float = 0.0, limit_s: int = 20
 ) -> Scene | None:
     """A simulated scene, or None when the simulator fails or hangs on this seed (it is skipped)."""
     import signal
@@ -308,7 +310,7 @@ def _render(
     if main:
         signal.alarm(limit_s)
     try:
-        return simulated_scene(seed, gsd_range, size)
+        return simulated_scene(seed, gsd_range, size, realism)
     except (TimeoutError, RailwatchError):
         return None
     finally:
@@ -506,7 +508,7 @@ class _Batches:
         self.made += 1
         cfg, pool = self.cfg, len(self.scenes) - self.fixed
         if cfg.simulated and cfg.refresh_every and pool and self.made % cfg.refresh_every == 0:
-            fresh = _render(self.seed, cfg.gsd_range, cfg.scene_size)
+            fresh = _render(self.seed, cfg.gsd_range, cfg.scene_size, cfg.realism)
             self.seed += 1
             if fresh is not None:
                 self.scenes[self.fixed + int(self.rng.integers(pool))] = fresh
@@ -668,6 +670,7 @@ class TrainConfig:
     refresh_every: int = 4  # render a fresh scene every N steps (0.1 s each)
     gsd_range: tuple[float, float] = (0.3, 1.0)
     scene_size: int = 512
+    realism: float = 0.0  # share of simulator scenes rendered with SceneSpec.realism
     minutes: float | None = None  # stop after this long whatever the epochs
     seed: int = TRAIN_SEED_BASE
     threads: int = 2
@@ -698,7 +701,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> ModelInfo:
     fixed = len(scenes)
     seed = cfg.seed
     while len(scenes) < fixed + cfg.simulated:
-        scene = _render(seed, cfg.gsd_range, cfg.scene_size)
+        scene = _render(seed, cfg.gsd_range, cfg.scene_size, cfg.realism)
         seed += 1
         if scene is not None:
             scenes.append(scene)
@@ -800,6 +803,7 @@ def _info(cfg: TrainConfig, seed: int, elapsed: float, arch: str) -> ModelInfo:
                 "data": [str(d) for d in cfg.data],
                 "simulated_seeds": [cfg.seed, seed],
                 "gsd_range": list(cfg.gsd_range),
+                "realism": cfg.realism,
                 "crop": cfg.crop,
                 "batch": cfg.batch,
                 "arch": arch,

@@ -18,9 +18,10 @@ from railwatch.simulate.spec import SceneSpec, random_spec
 from railwatch.simulate.write import write_scene
 
 
-def scene_spec(seed: int, index: int, gsd_range=(0.3, 1.0), size=(512, 512)):
+def scene_spec(seed: int, index: int, gsd_range=(0.3, 1.0), size=(512, 512), realism=0.0):
     """The spec of scene ``index`` of a dataset seeded ``seed`` (independent of n)."""
-    return random_spec(np.random.default_rng([seed, index]), gsd_range=gsd_range, size=size)
+    rng = np.random.default_rng([seed, index])
+    return random_spec(rng, gsd_range=gsd_range, size=size, realism=realism)
 
 
 def make_dataset(
@@ -31,6 +32,7 @@ def make_dataset(
     size: tuple[int, int] = (512, 512),
     on_scene: Callable[[int], None] | None = None,
     workers: int | None = None,
+    realism: float = 0.0,
 ) -> dict[str, Any]:
     """Render ``n`` random scenes under ``out`` and write ``out/manifest.json``.
 
@@ -42,20 +44,25 @@ def make_dataset(
         size: (width, height) in pixels.
         on_scene: called with the scene index after each scene (progress bars).
         workers: processes to render with; None uses up to 2 (output does not depend on it).
+        realism: share of scenes rendered like real yards (``SceneSpec.realism``).
 
     Returns:
         The manifest written.
 
     Raises:
-        InputError: n is negative or the GSD range is not positive.
+        InputError: n is negative, the GSD range is not positive or realism is not 0-1.
     """
     if n < 0:
         raise InputError(f"n {n} must not be negative")
     if min(gsd_range) <= 0:
         raise InputError(f"GSD range {gsd_range} must be positive")
+    if not 0.0 <= realism <= 1.0:
+        raise InputError(f"realism {realism} is outside 0-1")
     root = Path(out)
     root.mkdir(parents=True, exist_ok=True)
-    jobs = [(scene_spec(seed, i, gsd_range, size), str(root / f"{i:06d}")) for i in range(n)]
+    jobs = [
+        (scene_spec(seed, i, gsd_range, size, realism), str(root / f"{i:06d}")) for i in range(n)
+    ]
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     if workers > 1 and n > 2:
         pool = ProcessPoolExecutor(max_workers=workers)
@@ -78,6 +85,7 @@ def make_dataset(
         "n": n,
         "gsd_range": [float(g) for g in gsd_range],
         "size": list(size),
+        "realism": realism,
         "scenes": scenes,
     }
     (root / "manifest.json").write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
@@ -111,6 +119,7 @@ def _entry(i: int, spec: SceneSpec, res: dict[str, Any], size) -> dict[str, Any]
         "cloud": bool(res["cloud_fraction"] > 0),
         "cloud_fraction": res["cloud_fraction"],
         "jpeg_quality": spec.jpeg_quality,
+        "realism": spec.realism,
         "acquired_at": res["acquired_at"],
         "sun_elevation": res["sun_elevation"],
         "width": size[0],

@@ -31,6 +31,7 @@ from railwatch.simulate.stock import (
     CONTAINER_COLOURS,
     FLAT_LOADS,
     OPEN_LOADS,
+    REAL_COLOURS,
     STOCK,
     TARP_COLOURS,
 )
@@ -161,6 +162,8 @@ class _Canvas:
         self.rgb = rgb
         self.mat = mat
         self.shadow = Image.new("L", self.rgb.size, 0)
+        # Shadows of things above the cars (catenary), applied after the cars are painted.
+        self.late: Image.Image | None = None
         self.over: Image.Image | None = None  # roofs over the cars, made when first needed
         self.over_mask: Image.Image | None = None
         self.d_rgb = ImageDraw.Draw(self.rgb)
@@ -195,6 +198,15 @@ class _Canvas:
 
     def cast_line(self, pts: np.ndarray, width_m: float) -> None:
         self.d_sh.line(self.px(pts), fill=255, width=max(1, round(width_m * self.k)))
+
+    def cast_late(self, pts: np.ndarray, width_m: float, strength: int = 255) -> None:
+        if self.late is None:
+            self.late = Image.new("L", self.rgb.size, 0)
+            self.d_late = ImageDraw.Draw(self.late)
+        w = max(1, round(width_m * self.k))
+        # Thinner than a fine pixel: drawn one pixel wide at partial strength.
+        strength = round(strength * min(1.0, width_m * self.k / w))
+        self.d_late.line(self.px(pts), fill=strength, width=w)
 
     def cover(self, pts: np.ndarray, colour) -> None:
         if self.over is None:
@@ -296,17 +308,21 @@ class _Yard:
         base = int(rng.integers(6, 22)) if rng.random() < 0.7 else int(rng.integers(20, 45))
         need_tracks = int(math.ceil(needed_m * 1.25 / max(30.0, min(self.wm, self.hm) * 0.9)))
         n_tracks = max(base, need_tracks + 2)
+        real = self.spec.realism
+        if real:
+            # Track after track across the whole scene, as in a marshalling yard.
+            n_tracks = max(n_tracks, int(span * 1.5 / 4.6) + 2)
         self.yard_style = rng.random()
         self.offset0 = float(rng.uniform(-0.15, 0.15)) * min(self.wm, self.hm)
-        if need_tracks * 4.9 > 0.5 * min(self.wm, self.hm):
+        if need_tracks * 4.9 > 0.5 * min(self.wm, self.hm) or real:
             self.offset0 = 0.0  # a busy yard needs every track the scene can show
         s = self.offset0 - 0.5 * 4.9 * n_tracks
         self.platform_between: list[tuple[float, float]] = []
         self.strips: list[tuple[float, float]] = []
         for i in range(n_tracks):
             if i:
-                gap = float(rng.uniform(4.5, 5.3))
-                r = rng.random()
+                gap = float(rng.uniform(4.4, 4.9) if real else rng.uniform(4.5, 5.3))
+                r = rng.random() * (3.0 if real else 1.0)
                 if r < 0.06 and i < n_tracks - 1:
                     gap = float(rng.uniform(9.0, 11.0))  # a platform goes here
                     self.platform_between.append((s + 2.2, s + gap - 2.2))
@@ -430,7 +446,7 @@ class _Yard:
         # Buildings, container stacks, trees on both sides of the yard.
         self._buildings(cv, sun_off, lean, road_s + road_w + 4, winter)
         # Catenary masts with long shadows (electrified yards only).
-        if rng.random() < 0.45 and len(self.tracks) >= 2:
+        if rng.random() < (0.85 if spec.realism else 0.45) and len(self.tracks) >= 2:
             self._catenary(cv, sun_off, lean)
         for t0, t1, s0, s1, h in self.sheds:
             roof = self.rect_ts(t0, t1, s0, s1)
@@ -575,14 +591,28 @@ class _Yard:
         spacing = float(rng.uniform(45, 65))
         t = float(rng.uniform(0, spacing)) - self.half_diag
         mast_h, wire_h = 9.0, 7.5
+        if self.spec.realism:
+            # Contact wires over every track: faint lines, and their fainter shadows, that
+            # run along the cars beneath.
+            H = self.half_diag
+            for tr in self.tracks:
+                wire = np.array([self.at(-H, tr.s), self.at(H, tr.s)])
+                cv.cast_late(wire + lean * wire_h, 0.04, 90)
+                cv.cast_late(wire + sun_off * wire_h, 0.06, 110)
         while t < self.half_diag:
             # A portal: masts at both sides of the yard and a cross-span over the tracks.
             a, b = self.at(t, self.s_lo - 1.0), self.at(t, self.s_hi + 1.0)
             for base in (a, b):
                 cv.line(np.array([base, base + lean * mast_h]), (80, 80, 80), None, 0.4)
                 cv.cast_line(np.array([base, base + sun_off * mast_h]), 0.45)
-            cv.line(np.array([a + lean * wire_h, b + lean * wire_h]), (70, 70, 70), None, 0.12)
-            cv.cast_line(np.array([a + sun_off * wire_h, b + sun_off * wire_h]), 0.2)
+            if self.spec.realism:
+                # The cross-span is a truss above the cars; it and its shadow cross them.
+                span = np.array([a + lean * wire_h, b + lean * wire_h])
+                cv.cast_late(span, float(self.rng.uniform(0.25, 0.5)), 200)
+                cv.cast_late(np.array([a + sun_off * wire_h, b + sun_off * wire_h]), 0.4)
+            else:
+                cv.line(np.array([a + lean * wire_h, b + lean * wire_h]), (70, 70, 70), None, 0.12)
+                cv.cast_line(np.array([a + sun_off * wire_h, b + sun_off * wire_h]), 0.2)
             t += spacing
 
     # ---- placing railcars
@@ -596,6 +626,10 @@ class _Yard:
         capacity = sum(max(0.0, t.t_out - t.t_in) for t in self.tracks)
         needed = sum(c.length + 1.0 for c in cars)
         slack = max(0.0, capacity - needed)
+        real = self.spec.realism
+        # Realism: long consists of touching cars (buffers a pixel or two apart).
+        consist = (10, 40) if real else (3, 30)
+        coupling = (0.3, 0.9) if real else (0.8, 1.3)
         for attempt in range(3):
             queue = list(cars)
             placed: list[_Car] = []
@@ -609,7 +643,7 @@ class _Yard:
                 cursor = tr.t_in - float(rng.uniform(0.0, 12.0))
                 if attempt == 0 and rng.random() < 0.3:
                     cursor += float(rng.uniform(0, gap_scale))
-                in_consist = int(rng.integers(3, 30))
+                in_consist = int(rng.integers(*consist))
                 while queue:
                     car = queue[0]
                     centre_t = cursor + car.length / 2
@@ -629,12 +663,13 @@ class _Yard:
                     car.centre = self.at(centre_t, tr.s)
                     car.d = self.d if rng.random() < 0.5 else -self.d
                     placed.append(queue.pop(0))
-                    cursor += car.length + float(rng.uniform(0.8, 1.3))
+                    cursor += car.length + float(rng.uniform(*coupling))
                     in_consist -= 1
                     if in_consist == 0:
-                        in_consist = int(rng.integers(3, 30))
+                        in_consist = int(rng.integers(*consist))
                         if attempt == 0:
-                            cursor += float(rng.uniform(8, 20 + gap_scale * 0.3))
+                            far = 10 if real else 20 + gap_scale * 0.3
+                            cursor += float(rng.uniform(3 if real else 8, far))
             if not queue:
                 return placed
         raise InputError(
@@ -667,12 +702,13 @@ def _choose_cars(spec: SceneSpec, rng: np.random.Generator) -> list[_Car]:
     for bi in order:
         block = blocks[bi]
         st = STOCK[block[0]]
+        palette = REAL_COLOURS[block[0]] if spec.realism else st.colours
         length = float(rng.uniform(*st.length))
         width = float(rng.uniform(*st.width))
-        colour = _jitter(rng, st.colours[int(rng.integers(0, len(st.colours)))], 0.06)
+        colour = _jitter(rng, palette[int(rng.integers(0, len(palette)))], 0.06)
         for c in block:
             if rng.random() < 0.35:  # mixed liveries inside a block
-                colour = _jitter(rng, st.colours[int(rng.integers(0, len(st.colours)))], 0.06)
+                colour = _jitter(rng, palette[int(rng.integers(0, len(palette)))], 0.06)
             load, tarped = "", False
             if c == "open":
                 load = OPEN_LOADS[int(rng.integers(0, len(OPEN_LOADS)))]
@@ -697,6 +733,7 @@ def _shade_car(
     sun_local: tuple[float, float, float],
     snow: float,
     nir: np.ndarray | None,
+    band: float = 0.0,
 ) -> None:
     """Paint one railcar into the output canvas with a per-pixel shader in car coordinates.
 
@@ -733,6 +770,12 @@ def _shade_car(
     # The eave on the side away from the sun is in the body's own shadow.
     if cls != "tank":
         shade *= np.where(v * np.sign(sv) < -(W2 - 0.18), 0.7, 1.0)
+        if band > 0:
+            # Realism: seen from above a real car is a dark bar, its side and the rounded
+            # roof's far half in shade, with a light edge where the roof catches the sky.
+            side = v * np.sign(sv)
+            shade *= np.where(side < -(W2 - band), 0.6, 1.0)
+            shade *= np.where(side > W2 - 0.3, 1.15, 1.0)
     if cls == "box":
         ribs = np.cos(u * (2 * np.pi / 1.2)) > 0.55
         shade *= np.where(ribs, 0.96, 1.0)
@@ -983,6 +1026,15 @@ def render_scene(spec: SceneSpec) -> Scene:
     low = _smooth_noise(rng, (h, w), max(6, int(25 / spec.gsd)))
     low += 0.6 * _smooth_noise(rng, (h, w), max(3, int(5 / spec.gsd)))
     tex = 1 + _GRAIN[matarr] * noise + _LOWFREQ[matarr] * low
+    if spec.realism:
+        # The sleeper ladder: light sleepers every 0.6 m across each track bed, averaged
+        # over the pixel (box filter), so it fades out at coarser GSDs as it should.
+        amp = 0.45 * max(0.0, float(np.sinc(spec.gsd * 1.3 / 0.6)))
+        if amp > 0.01:
+            yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+            along = (xx * yard.d[0] + yy * yard.d[1]) * np.float32(spec.gsd)
+            ladder = np.cos(along * np.float32(2 * np.pi / 0.6)) * np.float32(amp)
+            tex += np.where(matarr == BED, ladder, 0)
     canvas *= tex[..., None]
     nir = None
     if spec.bands == 4:
@@ -1018,7 +1070,8 @@ def render_scene(spec: SceneSpec) -> Scene:
             sz,
         )
         snow = float(rng.uniform(0.15, 0.6)) if winter else 0.0
-        _shade_car(canvas, cover_cars, car, corners, spec.gsd, sun_local, snow, nir)
+        band = float(rng.uniform(0.6, 1.5)) if spec.realism else 0.0
+        _shade_car(canvas, cover_cars, car, corners, spec.gsd, sun_local, snow, nir, band)
         px = corners / spec.gsd
         inside = (px[:, 0] >= 0) & (px[:, 0] <= w) & (px[:, 1] >= 0) & (px[:, 1] <= h)
         poly = Polygon(px)
@@ -1026,6 +1079,11 @@ def render_scene(spec: SceneSpec) -> Scene:
         labels.append(CarLabel(car.cls, px, bool(car.tarped), bool(occ), not bool(inside.all()),
                                car.length, car.width, car.load))  # fmt: skip
     car_mask = cover_cars >= 0.5
+    if cv.late is not None:
+        late = np.asarray(cv.late.reduce(SS), dtype=np.float32) * (1 / 255.0)
+        canvas *= 1 - late[..., None] * dark
+        if nir is not None:
+            nir *= 1 - late * (depth + 0.08)
 
     # Canopies and shed roofs over everything.
     box = cv.over_mask.getbbox() if cv.over is not None else None
@@ -1050,7 +1108,7 @@ def render_scene(spec: SceneSpec) -> Scene:
     nb = canvas.shape[-1]
     img = canvas
     srng = np.random.default_rng([spec.seed, 7])
-    sigma = float(srng.uniform(0.45, 0.75))
+    sigma = float(srng.uniform(0.7, 1.1) if spec.realism else srng.uniform(0.45, 0.75))
     # Pan-sharpening: colour comes from coarser multispectral bands registered a pixel
     # off, so colour bleeds past sharp edges while brightness stays put.
     # Red and blue are blended with copies one pixel off, in opposite directions.

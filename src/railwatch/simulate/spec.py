@@ -64,6 +64,11 @@ class SceneSpec:
         yard_bearing: track direction in degrees counter-clockwise from east; None: the site's.
         jpeg_quality: simulate JPEG compression at this quality (8-bit only); None: none.
         centre_offset_m: (east, north) shift of the scene centre from the site centre.
+        realism: render what real European and Russian-gauge yards show and the plain
+            simulator did not (docs/realism.md): dark unsaturated cars with a dark band on
+            the side away from the sun, dense yards of touching cars on tracks 4.4-4.9 m
+            apart, catenary whose shadows cross the cars, sleepers, a softer sensor. Off by
+            default, so scenes and archives made before it render byte for byte as they did.
     """
 
     seed: int = 0
@@ -83,6 +88,7 @@ class SceneSpec:
     yard_bearing: float | None = None
     jpeg_quality: int | None = None
     centre_offset_m: tuple[float, float] = field(default=(0.0, 0.0))
+    realism: bool = False
 
     def __post_init__(self) -> None:
         if not 0.1 <= self.gsd <= 5.0:
@@ -143,6 +149,7 @@ def random_spec(
     rng: np.random.Generator,
     gsd_range: tuple[float, float] = (0.3, 1.0),
     size: tuple[int, int] = (512, 512),
+    realism: float = 0.0,
 ) -> SceneSpec:
     """Draw a scene spec from the training distribution the dataset command uses.
 
@@ -150,6 +157,9 @@ def random_spec(
         rng: the source of randomness (the dataset seeds one per scene).
         gsd_range: (lowest, highest) ground sample distance in metres.
         size: (width, height) in pixels.
+        realism: share of scenes drawn with ``realism`` on (0-1). The draw comes after
+            all others, so with 0 the specs are those of earlier releases, and with more
+            a scene differs from its plain twin only where realism changes it.
 
     Returns:
         A spec with its own seed; render it with :func:`render_scene`.
@@ -180,6 +190,27 @@ def random_spec(
     acquired = datetime(year, month, int(rng.integers(1, 29)), tzinfo=UTC) + timedelta(
         hours=1, minutes=int(rng.integers(30, 150))
     )
+    real = False
+    if realism > 0:
+        if not 0.0 <= realism <= 1.0:
+            raise InputError(f"realism {realism} is outside 0-1")
+        real = bool(rng.random() < realism)
+        if real:
+            # Real yards are full: most tracks hold long consists of touching cars.
+            busy = int(cap * float(rng.uniform(0.45, 0.95)))
+            n_cars = max(n_cars, min(busy, 400))
+            # Orthophotos are resampled and recompressed at source.
+            jpeg = int(rng.integers(60, 90)) if rng.random() < 0.7 else jpeg
+            clouds = False if rng.random() < 0.8 else clouds
+            haze = round(haze * 0.5, 3)
+            winter = winter and rng.random() < 0.3
+            if not winter:
+                # Sun positions of mid-latitude summer mornings and afternoons, which the
+                # scene's date would otherwise fix.
+                month = int(rng.integers(4, 10))
+                acquired = datetime(year, month, int(rng.integers(1, 29)), tzinfo=UTC) + timedelta(
+                    hours=int(rng.integers(0, 2)), minutes=int(rng.integers(0, 60))
+                )
     return SceneSpec(
         seed=seed,
         gsd=gsd,
@@ -195,6 +226,7 @@ def random_spec(
         yard_bearing=bearing,
         jpeg_quality=jpeg,
         centre_offset_m=offset,
+        realism=real,
     )
 
 

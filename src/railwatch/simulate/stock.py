@@ -116,3 +116,20 @@ CONTAINER_COLOURS: tuple[tuple[int, int, int], ...] = (
 )
 
 assert set(STOCK) == set(CLASSES) == set(CLASS_WEIGHTS)
+
+#: Roof colours of ``realism`` scenes: European and Russian freight stock seen from above is
+#: mostly dark and unsaturated (grey, blue-grey, brown, black tanks), a few light tanks and
+#: hoppers among them. Values are general paint colours dimmed by dirt, not measured from
+#: any one image.
+REAL_COLOURS: dict[str, tuple[tuple[int, int, int], ...]] = {
+    "box": ((62, 66, 74), (70, 76, 90), (84, 86, 88), (92, 72, 60), (104, 80, 64), (56, 60, 66),
+            (112, 116, 118), (78, 84, 100)),
+    "open": ((70, 60, 52), (84, 70, 58), (66, 70, 66), (92, 88, 82), (58, 56, 54)),
+    "tank": ((38, 38, 40), (46, 46, 48), (60, 60, 62), (150, 152, 150), (176, 178, 176),
+             (120, 122, 120)),
+    "flat": ((70, 64, 58), (62, 60, 58), (82, 76, 68)),
+    "passenger": ((96, 100, 104), (70, 84, 96), (120, 120, 118), (100, 70, 62)),
+    "locomotive": ((110, 50, 46), (70, 80, 96), (96, 104, 100), (60, 62, 66)),
+    "other": ((120, 110, 70), (90, 90, 86), (110, 70, 60)),
+}  # fmt: skip
+assert set(REAL_COLOURS) == set(CLASSES)

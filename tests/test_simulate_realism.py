@@ -1,0 +1,176 @@
+"""Realism scenes (docs/realism.md): what they change, and that plain scenes stay as they were."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from PIL import Image, ImageDraw
+from shapely.geometry import Polygon
+
+from railwatch.errors import InputError
+from railwatch.simulate import SceneSpec, random_spec, render_scene
+from railwatch.simulate.dataset import make_dataset
+
+SPEC = SceneSpec(seed=21, gsd=0.3, size=(384, 256), n_cars=40, clouds=False, yard_bearing=20.0)
+
+
+def _mask(cars, w: int, h: int, f: int = 8) -> np.ndarray:
+    im = Image.new("L", (w * f, h * f), 0)
+    draw = ImageDraw.Draw(im)
+    for car in cars:
+        draw.polygon([(x * f - 0.5, y * f - 0.5) for x, y in car.corners_px], fill=255)
+    return np.asarray(im).reshape(h, f, w, f).mean(axis=(1, 3)) >= 127.5
+
+
+def _gaps_m(scene) -> list[float]:
+    """Gaps between neighbouring cars of one track, end to end, in metres."""
+    gsd = scene.spec.gsd
+    cars = []
+    for c in scene.cars:
+        p = np.asarray(c.corners_px) * gsd
+        centre = p.mean(0)
+        sides = [p[1] - p[0], p[2] - p[1]]
+        axis = max(sides, key=np.linalg.norm)
+        cars.append((centre, axis / np.linalg.norm(axis), c.length_m))
+    if not cars:
+        return []
+    d = cars[0][1]
+    n = np.array([-d[1], d[0]])
+    gaps = []
+    rows: dict[int, list[tuple[float, float]]] = {}
+    for centre, _, length in cars:
+        rows.setdefault(round(float(centre @ n) / 2.3), []).append((float(centre @ d), length))
+    for row in rows.values():
+        row.sort()
+        for (t0, l0), (t1, l1) in zip(row, row[1:], strict=False):
+            gaps.append(t1 - t0 - (l0 + l1) / 2)
+    return gaps
+
+
+def test_plain_specs_do_not_change_when_realism_is_offered_but_not_drawn():
+    # The realism draw comes after every other draw: a scene that is not drawn realistic
+    # is field for field the scene earlier releases made from the same seed.
+    plain = [random_spec(np.random.default_rng([7, i])) for i in range(60)]
+    mixed = [random_spec(np.random.default_rng([7, i]), realism=0.5) for i in range(60)]
+    real = [m for m in mixed if m.realism]
+    assert 15 <= len(real) <= 45
+    for p, m in zip(plain, mixed, strict=True):
+        assert not p.realism
+        if not m.realism:
+            assert m == p
+        else:
+            # The place, scale and yard are the plain twin's; the yard is busier.
+            same = ("seed", "gsd", "site", "yard_bearing", "centre_offset_m")
+            assert [getattr(m, f) for f in same] == [getattr(p, f) for f in same]
+            assert m.n_cars >= p.n_cars
+    # Realism yards are busy: more cars than their plain twins on average.
+    twins = [(m.n_cars, p.n_cars) for p, m in zip(plain, mixed, strict=True) if m.realism]
+    assert np.mean([a for a, _ in twins]) > 1.3 * np.mean([b for _, b in twins])
+
+
+def test_realism_out_of_range_is_an_input_error(tmp_path):
+    with pytest.raises(InputError, match="realism"):
+        random_spec(np.random.default_rng(1), realism=1.5)
+    with pytest.raises(InputError, match="realism"):
+        make_dataset(tmp_path / "d", 1, realism=-0.1)
+    assert not (tmp_path / "d").exists()
+
+
+def test_realism_cars_are_dark_and_touch_and_labels_stay_exact():
+    plain = render_scene(SPEC)
+    real = render_scene(dataclasses.replace(SPEC, realism=True))
+    assert len(real.cars) == len(plain.cars) == 40
+    # Labels still cover the painted cars exactly.
+    w, h = SPEC.size
+    mask = _mask(real.cars, w, h)
+    iou = (mask & real.car_mask).sum() / (mask | real.car_mask).sum()
+    assert iou > 0.9
+    polys = [Polygon(c.corners_px) for c in real.cars]
+    for i, a in enumerate(polys):
+        for b in polys[i + 1 :]:
+            assert a.intersection(b).area < 0.01 * a.area
+    # Real freight stock seen from above is darker than the plain simulator's.
+    lum_plain = plain.image[plain.car_mask].mean()
+    lum_real = real.image[real.car_mask].mean()
+    assert lum_real < 0.85 * lum_plain
+    # Cars in a consist nearly touch: buffer gaps under a metre, against about one before.
+    gaps_real = [g for g in _gaps_m(real) if g < 3.0]
+    gaps_plain = [g for g in _gaps_m(plain) if g < 3.0]
+    assert gaps_real and gaps_plain
+    assert float(np.median(gaps_real)) < 0.9 < float(np.median(gaps_plain))
+    # Every labelled car's rectangle is still inside the scene or flagged truncated.
+    for c in real.cars:
+        inside = ((c.corners_px >= 0) & (c.corners_px <= [w, h])).all()
+        assert inside or c.truncated
+
+
+def test_realism_catenary_shadows_fall_across_the_cars():
+    # Find a realism scene with catenary (drawn for most realism yards) and compare the car
+    # pixels with and without the overhead layer: the spans' shadows darken some of them.
+    for seed in range(30, 60):
+        spec = dataclasses.replace(SPEC, seed=seed, realism=True)
+        scene = render_scene(spec)
+        plain_over = _render_without_overhead(spec)
+        if plain_over is None:
+            continue
+        diff = plain_over.astype(np.float32) - scene.image.astype(np.float32)
+        on_cars = diff[scene.car_mask].mean(-1)
+        # Darker by several levels on a thin share of the car pixels, never brighter.
+        assert (on_cars > 8).mean() > 0.01
+        assert (on_cars < -8).mean() < 0.002
+        return
+    pytest.fail("no realism scene among 30 seeds drew catenary")
+
+
+def _render_without_overhead(spec: SceneSpec) -> np.ndarray | None:
+    from railwatch.simulate import render as render_mod
+
+    drawn = []
+    orig = render_mod._Canvas.cast_late
+
+    def skip(self, pts, width_m, strength=255):
+        drawn.append(1)
+
+    render_mod._Canvas.cast_late = skip
+    try:
+        img = render_scene(spec).image
+    finally:
+        render_mod._Canvas.cast_late = orig
+    return img if drawn else None
+
+
+def _ladder_power(gsd: float, realism: bool, seed: int) -> float:
+    """Strength of the 0.6 m sleeper period (or its alias) along the tracks, over the median."""
+    spec = SceneSpec(seed=seed, gsd=gsd, size=(256, 256), n_cars=0, clouds=False,
+                     yard_bearing=0.0, realism=realism)  # fmt: skip
+    img = render_scene(spec).image.mean(-1)
+    # Tracks run along the rows (bearing 0): the sleepers repeat along x.
+    f = gsd / 0.6
+    f = abs(f - round(f))
+    k = round(img.shape[1] * f)
+    power = np.abs(np.fft.rfft(img - img.mean(1, keepdims=True), axis=1)).mean(0)
+    return float(power[k - 1 : k + 2].max() / np.median(power[1:]))
+
+
+def test_sleepers_show_at_fine_gsd_and_do_not_alias_at_coarse():
+    seeds = range(5, 10)
+    fine = [(_ladder_power(0.25, True, s), _ladder_power(0.25, False, s)) for s in seeds]
+    assert np.mean([r for r, _ in fine]) > 1.8 * np.mean([p for _, p in fine])
+    # At 0.5 m the 0.6 m period is under two pixels: averaged over the pixel it fades out
+    # instead of aliasing into a false pattern.
+    coarse = [(_ladder_power(0.5, True, s), _ladder_power(0.5, False, s)) for s in seeds]
+    assert np.mean([r for r, _ in coarse]) < 1.4 * np.mean([p for _, p in coarse])
+
+
+def test_a_realism_dataset_records_which_scenes_are_realistic(tmp_path):
+    manifest = make_dataset(tmp_path / "d", 4, seed=3, size=(192, 192), realism=1.0, workers=1)
+    assert manifest["realism"] == 1.0
+    assert all(s["realism"] is True for s in manifest["scenes"])
+    assert all(s["n_cars"] > 0 for s in manifest["scenes"])
+    plain = make_dataset(tmp_path / "p", 4, seed=3, size=(192, 192), workers=1)
+    assert plain["realism"] == 0.0
+    assert not any(s["realism"] for s in plain["scenes"])
+    # Same seeds, same places: only the realism changes.
+    assert [s["gsd"] for s in plain["scenes"]] == [s["gsd"] for s in manifest["scenes"]]
