@@ -526,6 +526,9 @@ function drawPress(cmp) {
 async function selectImage(id) {
   const image = state.images.find((im) => im.id === id);
   if (!image) { say("No image " + id + " at this site.", true); return; }
+  // Keys and clicks can open images faster than their reviews arrive: only the last asked
+  // for may take the panel, or a slow answer for an earlier image would replace it.
+  const ticket = (state.selecting = (state.selecting || 0) + 1);
   if (state.layers.tiles) state.map.removeLayer(state.layers.tiles);
   const Tiles = ImageTiles();
   state.map.getContainer().dataset.tiles = "loading";
@@ -534,6 +537,7 @@ async function selectImage(id) {
   state.layers.tiles.addTo(state.map);
   state.layers.tiles.bringToBack();
   const doc = await api(`/images/${id}/review`);
+  if (ticket !== state.selecting) return;
   state.review = { image, revision: doc.review.revision, labels: doc.review.labels, undo: [],
     active: null, drawing: null, status: doc.review.status, reviewer: doc.review.reviewer,
     waiting: null };
