@@ -8,23 +8,14 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 import rasterio
-from PIL import Image, ImageDraw
 from pyproj import Transformer
 from shapely.geometry import Polygon, shape
 
+from label_masks import rasterise
 from railwatch.errors import InputError
 from railwatch.railcars import CLASSES
 from railwatch.simulate import SceneSpec, random_spec, render_scene, write_scene
 from railwatch.simulate.stock import STOCK
-
-
-def _rasterise(cars, w: int, h: int, f: int = 8) -> np.ndarray:
-    """Label polygons to a mask: pixels at least half inside some car (exact-ish at f x f)."""
-    im = Image.new("L", (w * f, h * f), 0)
-    draw = ImageDraw.Draw(im)
-    for car in cars:
-        draw.polygon([(x * f - 0.5, y * f - 0.5) for x, y in car.corners_px], fill=255)
-    return np.asarray(im).reshape(h, f, w, f).mean(axis=(1, 3)) >= 127.5
 
 
 @pytest.mark.parametrize(("seed", "gsd", "off_nadir"), [(1, 0.3, 0.0), (2, 0.5, 12.0)])
@@ -33,7 +24,7 @@ def test_labels_cover_the_rendered_cars(seed, gsd, off_nadir):
         SceneSpec(seed=seed, gsd=gsd, size=(320, 256), n_cars=30, off_nadir=off_nadir)
     )
     assert len(scene.cars) == 30
-    mask = _rasterise(scene.cars, 320, 256)
+    mask = rasterise(scene.cars, 320, 256)
     iou = (mask & scene.car_mask).sum() / (mask | scene.car_mask).sum()
     assert iou > 0.9
     # And the cars really are there in the pixels: car pixels differ from what is

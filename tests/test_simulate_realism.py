@@ -6,22 +6,14 @@ import dataclasses
 
 import numpy as np
 import pytest
-from PIL import Image, ImageDraw
 from shapely.geometry import Polygon
 
+from label_masks import rasterise
 from railwatch.errors import InputError
 from railwatch.simulate import SceneSpec, random_spec, render_scene
 from railwatch.simulate.dataset import make_dataset
 
 SPEC = SceneSpec(seed=21, gsd=0.3, size=(384, 256), n_cars=40, clouds=False, yard_bearing=20.0)
-
-
-def _mask(cars, w: int, h: int, f: int = 8) -> np.ndarray:
-    im = Image.new("L", (w * f, h * f), 0)
-    draw = ImageDraw.Draw(im)
-    for car in cars:
-        draw.polygon([(x * f - 0.5, y * f - 0.5) for x, y in car.corners_px], fill=255)
-    return np.asarray(im).reshape(h, f, w, f).mean(axis=(1, 3)) >= 127.5
 
 
 def _gaps_m(scene) -> list[float]:
@@ -84,7 +76,7 @@ def test_realism_cars_are_dark_and_touch_and_labels_stay_exact():
     assert len(real.cars) == len(plain.cars) == 40
     # Labels still cover the painted cars exactly.
     w, h = SPEC.size
-    mask = _mask(real.cars, w, h)
+    mask = rasterise(real.cars, w, h)
     iou = (mask & real.car_mask).sum() / (mask | real.car_mask).sum()
     assert iou > 0.9
     polys = [Polygon(c.corners_px) for c in real.cars]
