@@ -102,3 +102,12 @@ def test_weights_without_an_architecture_load_as_the_separable_net(tmp_path: Pat
     np.savez(mismatched, __arch__=np.array("res16"), **state)
     with pytest.raises(DetectionError, match="do not fit"):
         load_network(mismatched)
+
+
+def test_a_realism_share_outside_0_1_is_refused_before_training(tmp_path: Path) -> None:
+    from railwatch.detect.training import TrainConfig
+    from railwatch.errors import InputError
+
+    # Scenes that fail to render are skipped, so this must fail here, not wait for scenes.
+    with pytest.raises(InputError, match="realism 1.5 is outside 0-1"):
+        TrainConfig(out=tmp_path / "m.onnx", realism=1.5)

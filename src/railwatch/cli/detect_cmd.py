@@ -314,8 +314,6 @@ def train(
         raise InputError(f"--arch {arch!r}: choose {', '.join(training.ARCHITECTURES)}")
     if simulated is None:
         simulated = 0 if (data and start != "scratch") else 200
-    if not 0.0 <= realism <= 1.0:
-        raise InputError(f"--realism {realism}: give a share from 0 to 1")
     cfg = training.TrainConfig(
         realism=realism,
         arch=arch,

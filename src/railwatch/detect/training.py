@@ -684,6 +684,12 @@ class TrainConfig:
     #: lower, so the new head's first large gradients do not wash out what it has seen.
     encoder_lr_scale: float = 0.3
 
+    def __post_init__(self) -> None:
+        # Checked here: scenes that fail to render are skipped, so a bad share would
+        # otherwise leave training waiting for scenes that never come.
+        if not 0.0 <= self.realism <= 1.0:
+            raise InputError(f"realism {self.realism} is outside 0-1")
+
 
 def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> ModelInfo:
     """Train (or fine-tune) and export a model; returns its metadata.

@@ -56,13 +56,12 @@ def make_dataset(
         raise InputError(f"n {n} must not be negative")
     if min(gsd_range) <= 0:
         raise InputError(f"GSD range {gsd_range} must be positive")
-    if not 0.0 <= realism <= 1.0:
-        raise InputError(f"realism {realism} is outside 0-1")
     root = Path(out)
-    root.mkdir(parents=True, exist_ok=True)
+    # Specs first: a bad one (random_spec checks realism) stops the run before any file.
     jobs = [
         (scene_spec(seed, i, gsd_range, size, realism), str(root / f"{i:06d}")) for i in range(n)
     ]
+    root.mkdir(parents=True, exist_ok=True)
     workers = workers if workers is not None else min(2, os.cpu_count() or 1)
     if workers > 1 and n > 2:
         pool = ProcessPoolExecutor(max_workers=workers)

@@ -164,6 +164,8 @@ def random_spec(
     Returns:
         A spec with its own seed; render it with :func:`render_scene`.
     """
+    if not 0.0 <= realism <= 1.0:
+        raise InputError(f"realism {realism} is outside 0-1")
     lo, hi = sorted(float(g) for g in gsd_range)
     seed = int(rng.integers(0, 2**31 - 1))
     gsd = round(float(rng.uniform(lo, hi)), 3)
@@ -192,8 +194,6 @@ def random_spec(
     )
     real = False
     if realism > 0:
-        if not 0.0 <= realism <= 1.0:
-            raise InputError(f"realism {realism} is outside 0-1")
         real = bool(rng.random() < realism)
         if real:
             # Real yards are full: most tracks hold long consists of touching cars.
