@@ -11,7 +11,7 @@ const COLOURS = {
 const CAR_WIDTH_M = 3.2;
 
 const state = { site: null, timeline: null, images: [], map: null, layers: {}, review: null,
-  asOf: null, loadedAsOf: undefined, minScore: 0 };
+  asOf: null, loadedAsOf: undefined, minScore: 0, refused: false, selecting: 0 };
 window.railwatch = state; // for people poking at the page and for the browser tests
 
 // ---------------------------------------------------------------------------- helpers
@@ -57,6 +57,7 @@ async function api(path, options) {
   const opts = Object.assign({}, options || {});
   opts.headers = headers(opts.headers);
   const r = await fetch(API + path, opts);
+  if (r.status === 401) state.refused = true; // typing the token then reloads what is shown
   if (opts.raw) return r;
   const body = await r.json().catch(() => ({ error: r.statusText }));
   if (!r.ok) {
@@ -163,6 +164,7 @@ async function loadSite(slug) {
     el("section", { "aria-label": "timeline" }, el("h2", {}, "Timeline"), el("div", { class: "chart-wrap", id: "chart" })),
     el("section", { "aria-label": "press comparison", id: "press" }, el("h2", {}, "Press")),
   );
+  state.review = null; // a new map and an empty review panel: no image is open on them yet
   drawMap();
   if (timeline) drawChart(timeline);
   api(q + "/judgment" + asOfQuery()).then((j) => {
@@ -523,26 +525,38 @@ function drawPress(cmp) {
 }
 
 // ---------------------------------------------------------------------------- review
+// The map goes to the image at once, before its tiles are asked for and its boxes drawn: fitted
+// after the review had come (and animated), the first tiles were those of the view before, so
+// data-tiles said "loaded" while the map was still zooming, and the boxes were drawn, and could
+// be clicked, mid-zoom. data-tiles follows the tiles of the view shown: "loading" whenever the
+// view needs tiles it has not got, "loaded" once it has them all.
 async function selectImage(id) {
   const image = state.images.find((im) => im.id === id);
   if (!image) { say("No image " + id + " at this site.", true); return; }
-  // Keys and clicks can open images faster than their reviews arrive: only the last asked
-  // for may take the panel, or a slow answer for an earlier image would replace it.
-  const ticket = (state.selecting = (state.selecting || 0) + 1);
-  if (state.layers.tiles) state.map.removeLayer(state.layers.tiles);
-  const Tiles = ImageTiles();
-  state.map.getContainer().dataset.tiles = "loading";
-  state.layers.tiles = new Tiles({ imageId: id, maxZoom: 22, tileSize: 256 });
-  state.layers.tiles.on("load", () => { state.map.getContainer().dataset.tiles = "loaded"; });
-  state.layers.tiles.addTo(state.map);
-  state.layers.tiles.bringToBack();
+  const shown = state.review && state.review.image.id === id ? state.review : null;
+  const seq = ++state.selecting;
+  if (!shown) {
+    state.map.fitBounds(L.geoJSON(image.footprint).getBounds(), { maxZoom: 20, animate: false });
+    if (state.layers.tiles) state.map.removeLayer(state.layers.tiles);
+    const Tiles = ImageTiles();
+    const box = state.map.getContainer();
+    box.dataset.tiles = "loading";
+    state.layers.tiles = new Tiles({ imageId: id, maxZoom: 22, tileSize: 256 });
+    state.layers.tiles.on("loading", () => { box.dataset.tiles = "loading"; });
+    state.layers.tiles.on("load", () => { box.dataset.tiles = "loaded"; });
+    state.layers.tiles.addTo(state.map);
+    state.layers.tiles.bringToBack();
+  }
+  const before = shown && { undo: shown.undo.length, active: shown.active, drawing: shown.drawing };
   const doc = await api(`/images/${id}/review`);
-  if (ticket !== state.selecting) return;
+  if (seq !== state.selecting) return; // another image was picked meanwhile: that one shows
+  // The image shown read again (typing the token reloads what is shown): a box the reviewer
+  // picked, drew or edited while the answer was on its way stays; it is not thrown away.
+  if (shown && state.review === shown && (shown.undo.length !== before.undo ||
+      shown.active !== before.active || shown.drawing !== before.drawing)) return;
   state.review = { image, revision: doc.review.revision, labels: doc.review.labels, undo: [],
     active: null, drawing: null, status: doc.review.status, reviewer: doc.review.reviewer,
     waiting: null };
-  const g = L.geoJSON(image.footprint);
-  state.map.fitBounds(g.getBounds(), { maxZoom: 20 });
   document.querySelectorAll("svg.chart g.date").forEach((n) => n.classList.toggle("selected",
     n.dataset.date === image.acquired_at.slice(0, 10)));
   drawBoxes();
@@ -694,8 +708,15 @@ function activate(key) {
   state.review.active = key;
   drawBoxes();
   drawReview();
+  // The keys act on the box from its entry in the list, which scrolls to show it; the page does
+  // not: focus() scrolled it to centre the entry, and below the fold that carried the map, and
+  // the box just clicked to be dragged, out of the window.
   const b = document.querySelector(`.labels button[data-key="${CSS.escape(key)}"]`);
-  if (b) b.focus({ preventScroll: false });
+  if (!b) return;
+  b.focus({ preventScroll: true });
+  const list = b.closest(".labels"), lr = list.getBoundingClientRect(), br = b.getBoundingClientRect();
+  if (br.top < lr.top) list.scrollTop -= lr.top - br.top;
+  else if (br.bottom > lr.bottom) list.scrollTop += br.bottom - lr.bottom;
 }
 
 // Most of a good detector's boxes are right: the reviewer fixes the wrong ones, then accepts
@@ -882,9 +903,13 @@ window.addEventListener("DOMContentLoaded", () => {
   tok.value = sessionStorage.getItem("railwatch.token") || "";
   tok.addEventListener("change", () => {
     sessionStorage.setItem("railwatch.token", tok.value.trim());
-    // Reload what is shown (reads may need the token), but never over unsaved edits.
-    if (state.review && state.review.undo.length) say("Token set; your edits are still here.");
-    else route();
+    // Reload what is shown when the server refused something for want of the token, but never
+    // over unsaved edits. Nothing refused, nothing changes: reloading anyway read the open image
+    // again and redrew its boxes under the reviewer's first click.
+    if (!state.refused) return;
+    if (state.review && state.review.undo.length) { say("Token set; your edits are still here."); return; }
+    state.refused = false;
+    route();
   });
   document.getElementById("reviewer").value = localStorage.getItem("railwatch.reviewer") || "";
   state.minScore = Math.min(1, Math.max(0, Number(localStorage.getItem("railwatch.minScore")) || 0));
