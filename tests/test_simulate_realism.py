@@ -70,7 +70,7 @@ def test_realism_out_of_range_is_an_input_error(tmp_path):
     assert not (tmp_path / "d").exists()
 
 
-def test_realism_cars_are_dark_and_touch_and_labels_stay_exact():
+def test_realism_consists_leave_buffer_gaps_and_labels_stay_exact():
     plain = render_scene(SPEC)
     real = render_scene(dataclasses.replace(SPEC, realism=True))
     assert len(real.cars) == len(plain.cars) == 40
@@ -78,24 +78,55 @@ def test_realism_cars_are_dark_and_touch_and_labels_stay_exact():
     w, h = SPEC.size
     mask = rasterise(real.cars, w, h)
     iou = (mask & real.car_mask).sum() / (mask | real.car_mask).sum()
-    assert iou > 0.9
+    assert iou > 0.85
     polys = [Polygon(c.corners_px) for c in real.cars]
     for i, a in enumerate(polys):
         for b in polys[i + 1 :]:
             assert a.intersection(b).area < 0.01 * a.area
-    # Real freight stock seen from above is darker than the plain simulator's.
-    lum_plain = plain.image[plain.car_mask].mean()
-    lum_real = real.image[real.car_mask].mean()
-    assert lum_real < 0.85 * lum_plain
-    # Cars in a consist nearly touch: buffer gaps under a metre, against about one before.
+    # Bodies end at the headstocks: neighbours in a consist stand 0.6-1.8 m apart, wider
+    # spread than the plain simulator's 0.8-1.3 m.
     gaps_real = [g for g in _gaps_m(real) if g < 3.0]
     gaps_plain = [g for g in _gaps_m(plain) if g < 3.0]
-    assert gaps_real and gaps_plain
-    assert float(np.median(gaps_real)) < 0.9 < float(np.median(gaps_plain))
+    assert len(gaps_real) >= 10 and gaps_plain
+    assert min(gaps_real) > 0.55 and max(gaps_real) < 1.85
+    assert np.ptp(gaps_real) > 1.5 * np.ptp(gaps_plain)
     # Every labelled car's rectangle is still inside the scene or flagged truncated.
     for c in real.cars:
         inside = ((c.corners_px >= 0) & (c.corners_px <= [w, h])).all()
         assert inside or c.truncated
+
+
+def _painted_share(scene) -> list[float]:
+    """For each labelled car, the share of its rectangle painted as car body."""
+    w, h = scene.spec.size
+    shares = []
+    for car in scene.cars:
+        if car.truncated:
+            continue
+        m = rasterise([car], w, h)
+        shares.append(float((m & scene.car_mask).sum() / max(1, m.sum())))
+    return shares
+
+
+def test_realism_empty_flats_are_open_frames_the_track_shows_through():
+    spec = dataclasses.replace(SPEC, mix={"flat": 24}, tarp_fraction=0.0, n_cars=None)
+    plain, real = render_scene(spec), render_scene(dataclasses.replace(spec, realism=True))
+    # Plain flats are solid decks; some realism flats are frames, labelled as whole cars
+    # but painted as sills, cross-bearers and bogies only.
+    assert min(_painted_share(plain)) > 0.95
+    frames = [s for s in _painted_share(real) if s < 0.85]
+    assert 2 <= len(frames) < 24
+    assert len(real.cars) == len(plain.cars) == 24
+
+
+def test_realism_roofs_are_not_all_dark():
+    # The dark bar beside a real car is its shadow; its roof may be light. Realism cars
+    # carry both light and dark roofs, not the uniformly dark paint an earlier version drew.
+    spec = dataclasses.replace(SPEC, mix={"box": 40}, n_cars=None, realism=True)
+    scene = render_scene(spec)
+    lum = [float(scene.image[rasterise([c], *spec.size) & scene.car_mask].mean())
+           for c in scene.cars if not c.truncated]  # fmt: skip
+    assert max(lum) > 140 and min(lum) < 100
 
 
 def test_realism_catenary_shadows_fall_across_the_cars():

@@ -627,9 +627,10 @@ class _Yard:
         needed = sum(c.length + 1.0 for c in cars)
         slack = max(0.0, capacity - needed)
         real = self.spec.realism
-        # Realism: long consists of touching cars (buffers a pixel or two apart).
+        # Realism: long consists; bodies end at the headstocks, so the buffers and
+        # couplers leave a dark gap of about a metre to two between neighbours.
         consist = (10, 40) if real else (3, 30)
-        coupling = (0.3, 0.9) if real else (0.8, 1.3)
+        coupling = (0.6, 1.8) if real else (0.8, 1.3)
         for attempt in range(3):
             queue = list(cars)
             placed: list[_Car] = []
@@ -718,6 +719,10 @@ def _choose_cars(spec: SceneSpec, rng: np.random.Generator) -> list[_Car]:
                 tarped = bool(rng.random() < spec.tarp_fraction)
                 if tarped:
                     load = "tarp"
+                elif spec.realism and load in ("empty", "containers") and rng.random() < 0.6:
+                    # An empty container or log wagon is an open frame: sills and
+                    # cross-bearers with the track bed showing through.
+                    load = "frame"
             cars.append(_Car(c, round(length, 2), round(width, 2),
                              _weather(_jitter(rng, colour, 0.03), rng),
                              load, tarped, seed=int(rng.integers(0, 2**31 - 1))))  # fmt: skip
@@ -771,10 +776,10 @@ def _shade_car(
     if cls != "tank":
         shade *= np.where(v * np.sign(sv) < -(W2 - 0.18), 0.7, 1.0)
         if band > 0:
-            # Realism: seen from above a real car is a dark bar, its side and the rounded
-            # roof's far half in shade, with a light edge where the roof catches the sky.
+            # Realism: the rounded roof's far eave in shade, with a light edge where the
+            # roof catches the sky. (The dark bar beside a real car is its cast shadow.)
             side = v * np.sign(sv)
-            shade *= np.where(side < -(W2 - band), 0.6, 1.0)
+            shade *= np.where(side < -(W2 - band), 0.78, 1.0)
             shade *= np.where(side > W2 - 0.3, 1.15, 1.0)
     if cls == "box":
         ribs = np.cos(u * (2 * np.pi / 1.2)) > 0.55
@@ -818,6 +823,16 @@ def _shade_car(
         deck = np.asarray(car.colour, np.float32)
         shade *= np.where(np.abs(v) > W2 - 0.15, 0.8, 1.0)
         ld = car.load
+        if ld == "frame":
+            # Side sills, a centre sill, cross-bearers and headstocks; the rest is see-through.
+            pitch = float(rng.uniform(1.8, 2.8))
+            bearer = np.abs(np.mod(u + L2, pitch) - pitch / 2) < 0.14
+            frame = (np.abs(v) > W2 - 0.3) | (np.abs(v) < 0.3) | bearer | (np.abs(u) > L2 - 0.5)
+            # The bogies show through as dark blocks two metres in from each end.
+            bogie = (np.abs(np.abs(u) - (L2 - 2.3)) < 1.3) & (np.abs(v) < 1.05)
+            inside &= frame | bogie
+            shade *= np.where(np.abs(v) < 0.3, 0.85, 1.0)
+            col = np.where(bogie[..., None] & ~frame[..., None], np.float32(46), col)
         lrng = np.random.default_rng(car.seed + 1)
         if ld == "containers":
             lens = [12.19] if car.length > 14 and lrng.random() < 0.5 else [6.06, 6.06]
@@ -1011,7 +1026,13 @@ def render_scene(spec: SceneSpec) -> Scene:
     for car in placed:
         foot = _rect(car.centre, car.d, car.length, car.width)
         hh = STOCK[car.cls].height + (1.2 if car.load in ("containers", "tarp", "vehicles") else 0)
-        cv.cast(_hull(np.vstack([foot, foot + sun_off * hh])))
+        if car.load == "frame":
+            # An open frame throws the thin shadows of its sills and headstocks only.
+            sill = _rect(car.centre, car.d, car.length, car.width - 0.3) + sun_off * 1.1
+            for a_, b_ in ((0, 1), (2, 3), (1, 2), (3, 0)):
+                cv.cast_line(sill[[a_, b_]], 0.3)
+        else:
+            cv.cast(_hull(np.vstack([foot, foot + sun_off * hh])))
         if float(np.hypot(*lean)) * STOCK[car.cls].height > 0.25 * spec.gsd:
             # Seen off-nadir, the side of the body shows between the wheels and the roof.
             hgt = STOCK[car.cls].height
@@ -1070,7 +1091,7 @@ def render_scene(spec: SceneSpec) -> Scene:
             sz,
         )
         snow = float(rng.uniform(0.15, 0.6)) if winter else 0.0
-        band = float(rng.uniform(0.6, 1.5)) if spec.realism else 0.0
+        band = float(rng.uniform(0.3, 0.8)) if spec.realism else 0.0
         _shade_car(canvas, cover_cars, car, corners, spec.gsd, sun_local, snow, nir, band)
         px = corners / spec.gsd
         inside = (px[:, 0] >= 0) & (px[:, 0] <= w) & (px[:, 1] >= 0) & (px[:, 1] <= h)

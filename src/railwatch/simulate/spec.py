@@ -65,9 +65,10 @@ class SceneSpec:
         jpeg_quality: simulate JPEG compression at this quality (8-bit only); None: none.
         centre_offset_m: (east, north) shift of the scene centre from the site centre.
         realism: render what real European and Russian-gauge yards show and the plain
-            simulator did not (docs/realism.md): dark unsaturated cars with a dark band on
-            the side away from the sun, dense yards of touching cars on tracks 4.4-4.9 m
-            apart, catenary whose shadows cross the cars, sleepers, a softer sensor. Off by
+            simulator did not (docs/realism.md): unsaturated cars and their wide shadows
+            under morning suns, busy yards of long consists on tracks 4.4-4.9 m apart,
+            empty flats as open frames, catenary whose shadows cross the cars, sleepers, a
+            softer sensor. Off by
             default, so scenes and archives made before it render byte for byte as they did.
     """
 
@@ -196,8 +197,8 @@ def random_spec(
     if realism > 0:
         real = bool(rng.random() < realism)
         if real:
-            # Real yards are full: most tracks hold long consists of touching cars.
-            busy = int(cap * float(rng.uniform(0.45, 0.95)))
+            # Real yards are busy: many tracks hold long consists, others stand empty.
+            busy = int(cap * float(rng.uniform(0.2, 0.8)))
             n_cars = max(n_cars, min(busy, 400))
             # Orthophotos are resampled and recompressed at source.
             jpeg = int(rng.integers(60, 90)) if rng.random() < 0.7 else jpeg
@@ -205,11 +206,11 @@ def random_spec(
             haze = round(haze * 0.5, 3)
             winter = winter and rng.random() < 0.3
             if not winter:
-                # Sun positions of mid-latitude summer mornings and afternoons, which the
-                # scene's date would otherwise fix.
+                # Sun positions of mid-latitude summer mornings (7:30-11:00 local time,
+                # elevations of about 30-60 degrees), as aerial survey flights have them.
                 month = int(rng.integers(4, 10))
                 acquired = datetime(year, month, int(rng.integers(1, 29)), tzinfo=UTC) + timedelta(
-                    hours=int(rng.integers(0, 2)), minutes=int(rng.integers(0, 60))
+                    minutes=int(rng.integers(-90, 120))
                 )
     return SceneSpec(
         seed=seed,

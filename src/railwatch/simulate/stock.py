@@ -117,19 +117,20 @@ CONTAINER_COLOURS: tuple[tuple[int, int, int], ...] = (
 
 assert set(STOCK) == set(CLASSES) == set(CLASS_WEIGHTS)
 
-#: Roof colours of ``realism`` scenes: European and Russian freight stock seen from above is
-#: mostly dark and unsaturated (grey, blue-grey, brown, black tanks), a few light tanks and
-#: hoppers among them. Values are general paint colours dimmed by dirt, not measured from
-#: any one image.
+#: Roof colours of ``realism`` scenes: European and Russian freight stock seen from above, in
+#: weathered, unsaturated paint. Many roofs are light (aluminium and grey sliding-wall and
+#: covered wagons, light tanks), others brown, rust or blue-grey; the dark bar beside each
+#: car in a real image is its cast shadow on the ballast, not its roof. Values are general
+#: paint colours dimmed by dirt, not measured from any one image.
 REAL_COLOURS: dict[str, tuple[tuple[int, int, int], ...]] = {
-    "box": ((62, 66, 74), (70, 76, 90), (84, 86, 88), (92, 72, 60), (104, 80, 64), (56, 60, 66),
-            (112, 116, 118), (78, 84, 100)),
-    "open": ((70, 60, 52), (84, 70, 58), (66, 70, 66), (92, 88, 82), (58, 56, 54)),
-    "tank": ((38, 38, 40), (46, 46, 48), (60, 60, 62), (150, 152, 150), (176, 178, 176),
-             (120, 122, 120)),
-    "flat": ((70, 64, 58), (62, 60, 58), (82, 76, 68)),
-    "passenger": ((96, 100, 104), (70, 84, 96), (120, 120, 118), (100, 70, 62)),
-    "locomotive": ((110, 50, 46), (70, 80, 96), (96, 104, 100), (60, 62, 66)),
-    "other": ((120, 110, 70), (90, 90, 86), (110, 70, 60)),
+    "box": ((188, 190, 188), (166, 170, 172), (146, 150, 154), (120, 124, 128), (112, 84, 66),
+            (128, 96, 74), (92, 100, 116), (70, 76, 86), (150, 132, 112)),
+    "open": ((112, 84, 64), (96, 78, 62), (84, 88, 82), (122, 116, 106), (72, 66, 60)),
+    "tank": ((40, 40, 42), (52, 52, 54), (150, 152, 150), (184, 186, 184), (124, 126, 124),
+             (96, 104, 96)),
+    "flat": ((104, 92, 78), (86, 82, 76), (118, 106, 90)),
+    "passenger": ((150, 152, 152), (96, 104, 116), (126, 126, 122), (112, 78, 66)),
+    "locomotive": ((150, 56, 48), (84, 94, 110), (120, 128, 124), (72, 74, 78)),
+    "other": ((140, 128, 84), (110, 110, 104), (124, 84, 70)),
 }  # fmt: skip
 assert set(REAL_COLOURS) == set(CLASSES)
