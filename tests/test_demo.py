@@ -51,7 +51,7 @@ def test_demo_reproduces_the_tumangang_finding(tmp_path):
     assert max(until_report, key=until_report.get) == "2023-10-05"
     assert freight["2023-10-05"] > 2 * prior_truth_max
     # ... and counts it: the peak within 10 % of 73, every cloud-free date within a few cars
-    # on average (model 0.4.1 measured 74 and a mean error of about 0.4 car; see MODEL.md).
+    # on average (model 0.5.0 measured 73 and a mean error of about 0.4 car; see MODEL.md).
     assert abs(freight["2023-10-05"] - 73) <= 7.3, freight["2023-10-05"]
     clear = [
         row["date"]
