@@ -197,3 +197,12 @@ def test_a_realism_dataset_records_which_scenes_are_realistic(tmp_path):
     assert not any(s["realism"] for s in plain["scenes"])
     # Same seeds, same places: only the realism changes.
     assert [s["gsd"] for s in plain["scenes"]] == [s["gsd"] for s in manifest["scenes"]]
+
+
+def test_realism_stock_spans_short_two_axle_and_long_bogie_wagons():
+    spec = dataclasses.replace(SPEC, size=(512, 384), mix={"box": 30, "flat": 20}, n_cars=None)
+    plain, real = render_scene(spec), render_scene(dataclasses.replace(spec, realism=True))
+    lengths = [c.length_m for c in real.cars]
+    # Plain covered wagons are 13.8-17.0 m and flats 13.4-19.6 m; real stock is wider spread.
+    assert all(13.3 <= c.length_m <= 19.7 for c in plain.cars)
+    assert min(lengths) < 12.0 and max(lengths) > 20.5

@@ -32,6 +32,7 @@ from railwatch.simulate.stock import (
     FLAT_LOADS,
     OPEN_LOADS,
     REAL_COLOURS,
+    REAL_LENGTHS,
     STOCK,
     TARP_COLOURS,
 )
@@ -704,7 +705,8 @@ def _choose_cars(spec: SceneSpec, rng: np.random.Generator) -> list[_Car]:
         block = blocks[bi]
         st = STOCK[block[0]]
         palette = REAL_COLOURS[block[0]] if spec.realism else st.colours
-        length = float(rng.uniform(*st.length))
+        span = REAL_LENGTHS.get(block[0], st.length) if spec.realism else st.length
+        length = float(rng.uniform(*span))
         width = float(rng.uniform(*st.width))
         colour = _jitter(rng, palette[int(rng.integers(0, len(palette)))], 0.06)
         for c in block:

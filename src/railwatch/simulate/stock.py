@@ -134,3 +134,15 @@ REAL_COLOURS: dict[str, tuple[tuple[int, int, int], ...]] = {
     "other": ((140, 128, 84), (110, 110, 104), (124, 84, 70)),
 }  # fmt: skip
 assert set(REAL_COLOURS) == set(CLASSES)
+
+#: Body lengths (metres) of ``realism`` scenes where real stock spans more than the plain
+#: ranges: two-axle covered and open wagons of 9-12 m, long bogie wagons (sliding-wall
+#: covered wagons of about 23 m, container flats of 19.6 m and articulated ones near 27 m).
+#: General figures for European and Russian stock, not measured from any image.
+REAL_LENGTHS: dict[str, tuple[float, float]] = {
+    "box": (9.5, 23.5),
+    "open": (9.0, 16.0),
+    "tank": (9.0, 18.5),
+    "flat": (11.0, 27.0),
+}
+assert set(REAL_LENGTHS) <= set(CLASSES)
