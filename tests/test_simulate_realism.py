@@ -96,16 +96,16 @@ def test_realism_consists_leave_buffer_gaps_and_labels_stay_exact():
         assert inside or c.truncated
 
 
+def _cars_painted(scene) -> list[tuple[np.ndarray, np.ndarray]]:
+    """For each labelled car inside the scene: its rectangle's mask and the part painted as body."""
+    w, h = scene.spec.size
+    masks = [rasterise([car], w, h) for car in scene.cars if not car.truncated]
+    return [(m, m & scene.car_mask) for m in masks]
+
+
 def _painted_share(scene) -> list[float]:
     """For each labelled car, the share of its rectangle painted as car body."""
-    w, h = scene.spec.size
-    shares = []
-    for car in scene.cars:
-        if car.truncated:
-            continue
-        m = rasterise([car], w, h)
-        shares.append(float((m & scene.car_mask).sum() / max(1, m.sum())))
-    return shares
+    return [float(p.sum() / max(1, m.sum())) for m, p in _cars_painted(scene)]
 
 
 def test_realism_empty_flats_are_open_frames_the_track_shows_through():
@@ -124,8 +124,7 @@ def test_realism_roofs_are_not_all_dark():
     # carry both light and dark roofs, not the uniformly dark paint an earlier version drew.
     spec = dataclasses.replace(SPEC, mix={"box": 40}, n_cars=None, realism=True)
     scene = render_scene(spec)
-    lum = [float(scene.image[rasterise([c], *spec.size) & scene.car_mask].mean())
-           for c in scene.cars if not c.truncated]  # fmt: skip
+    lum = [float(scene.image[painted].mean()) for _, painted in _cars_painted(scene)]
     assert max(lum) > 140 and min(lum) < 100
 
 

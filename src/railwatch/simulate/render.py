@@ -834,7 +834,7 @@ def _shade_car(
             bogie = (np.abs(np.abs(u) - (L2 - 2.3)) < 1.3) & (np.abs(v) < 1.05)
             inside &= frame | bogie
             shade *= np.where(np.abs(v) < 0.3, 0.85, 1.0)
-            col = np.where(bogie[..., None] & ~frame[..., None], np.float32(46), col)
+            col = np.where((bogie & ~frame)[..., None], np.float32(46), col)
         lrng = np.random.default_rng(car.seed + 1)
         if ld == "containers":
             lens = [12.19] if car.length > 14 and lrng.random() < 0.5 else [6.06, 6.06]
@@ -1031,8 +1031,7 @@ def render_scene(spec: SceneSpec) -> Scene:
         if car.load == "frame":
             # An open frame throws the thin shadows of its sills and headstocks only.
             sill = _rect(car.centre, car.d, car.length, car.width - 0.3) + sun_off * 1.1
-            for a_, b_ in ((0, 1), (2, 3), (1, 2), (3, 0)):
-                cv.cast_line(sill[[a_, b_]], 0.3)
+            cv.cast_line(np.vstack([sill, sill[:1]]), 0.3)
         else:
             cv.cast(_hull(np.vstack([foot, foot + sun_off * hh])))
         if float(np.hypot(*lean)) * STOCK[car.cls].height > 0.25 * spec.gsd:

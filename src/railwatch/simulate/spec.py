@@ -68,8 +68,8 @@ class SceneSpec:
             simulator did not (docs/realism.md): unsaturated cars and their wide shadows
             under morning suns, busy yards of long consists on tracks 4.4-4.9 m apart,
             empty flats as open frames, catenary whose shadows cross the cars, sleepers, a
-            softer sensor. Off by
-            default, so scenes and archives made before it render byte for byte as they did.
+            softer sensor. Off by default, so scenes and archives made before it render
+            byte for byte as they did.
     """
 
     seed: int = 0
