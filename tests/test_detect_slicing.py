@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -234,3 +235,37 @@ def test_tiles_read_ahead_in_order_and_hand_errors_back() -> None:
             break
     assert len(made) <= 3 + 1 + 2 + 1  # taken, the one in flight, the queue, the blocked put
     assert not any(t.name == "railwatch-tiles" for t in threading.enumerate())
+
+
+@pytest.mark.parametrize("size", [100, 256, 257, 300, 700, 1500, 4096, 10_000, 31_623])
+@pytest.mark.parametrize(("tile", "overlap"), [(1024, 96), (256, 40)])
+def test_tile_layout_covers_with_overlap_and_no_more_tiles(size, tile, overlap) -> None:
+    from railwatch.detect.slicing import _layout
+
+    width, starts = _layout(size, tile, overlap)
+    assert width <= max(tile, -(-size // 32) * 32) and (width == tile or width % 32 == 0)
+    assert starts[0] == 0 and starts[-1] + width >= size
+    gaps = np.diff(starts)
+    assert (gaps <= width - overlap).all()  # neighbours overlap by at least `overlap`
+    fixed = 1 if size <= tile else math.ceil((size - overlap) / (tile - overlap))
+    assert len(starts) == fixed  # never more tiles than the plain grid
+    if len(starts) > 1:
+        assert width - 32 < -(-(size + (len(starts) - 1) * overlap) // len(starts))  # tight
+
+
+def test_tiles_shrink_to_what_covers_the_scene(tmp_path: Path) -> None:
+    """A 700-pixel scene in 256-pixel tiles: four tiles of 224, and every car once."""
+    img, cars = consist_scene(700, 700)
+    path = write_tif(tmp_path / "consist.tif", img, 0.5)
+    shapes = []
+
+    class Recording(BrightBoxDetector):
+        def predict(self, tiles):
+            shapes.append(tiles.shape[1:3])
+            return super().predict(tiles)
+
+    with rasterio.open(path) as src:
+        found = detect_raster(src, Recording(), gsd=0.5, tile=256, overlap=40, batch=4)
+    assert set(shapes) == {(224, 224)} and found.tiles == 16
+    ious = geometry.iou_matrix(found.corners, _car_corners(cars))
+    assert len(found) == len(cars) and (ious.max(axis=0) > 0.6).all()

@@ -80,13 +80,21 @@ def gsd_misfit(gsd: float, gsd_range: tuple[float, float]) -> str | None:
     )
 
 
-def _starts(size: int, tile: int, step: int) -> list[int]:
+def _layout(size: int, tile: int, overlap: int) -> tuple[int, list[int]]:
+    """Tile size and tile starts along one axis of ``size`` model pixels.
+
+    As few tiles as a ``tile``-sized grid with ``overlap`` needs, each shrunk to
+    what covers the axis with that overlap (rounded up to the network's stride
+    of 32). A 4096-pixel axis takes five tiles either way, but five of 896 rather
+    than five of 1024: a quarter less network time for the same cars. A scene
+    smaller than a tile gets one tile of its own size, not a mostly empty big one.
+    """
     if size <= tile:
-        return [0]
-    starts = list(range(0, size - tile + 1, step))
-    if starts[-1] + tile < size:
-        starts.append(size - tile)
-    return starts
+        return min(tile, -(-size // 32) * 32), [0]
+    n = math.ceil((size - overlap) / (tile - overlap))
+    width = min(tile, -(-math.ceil((size + (n - 1) * overlap) / n) // 32) * 32)
+    # Starts spread evenly, rounded down: neighbours overlap by at least ``overlap``.
+    return width, [i * (size - width) // (n - 1) for i in range(n)]
 
 
 def _cores(starts: list[int], tile: int) -> list[tuple[float, float]]:
@@ -202,11 +210,7 @@ def detect_raster(
     # Model pixels per native pixel, along columns and along rows.
     kx, ky = gx / detector.gsd, gy / detector.gsd
     mw, mh = math.ceil(region.width * kx), math.ceil(region.height * ky)
-    # A scene smaller than a tile gets a tile of its own size (rounded up to the
-    # network's stride), not a mostly empty big one.
-    tw = min(tile, -(-mw // 32) * 32)
-    th = min(tile, -(-mh // 32) * 32)
-    xs, ys = _starts(mw, tw, tw - overlap), _starts(mh, th, th - overlap)
+    (tw, xs), (th, ys) = _layout(mw, tile, overlap), _layout(mh, tile, overlap)
     xcores, ycores = _cores(xs, tw), _cores(ys, th)
     limits = stretch_for(src)
     bands = [1] if src.count == 1 else [1, 2, 3]
