@@ -111,3 +111,43 @@ def test_a_realism_share_outside_0_1_is_refused_before_training(tmp_path: Path) 
     # Scenes that fail to render are skipped, so this must fail here, not wait for scenes.
     with pytest.raises(InputError, match="realism 1.5 is outside 0-1"):
         TrainConfig(out=tmp_path / "m.onnx", realism=1.5)
+    with pytest.raises(InputError, match="--workers -1"):
+        TrainConfig(out=tmp_path / "m.onnx", workers=-1)
+
+
+def test_a_pool_renders_the_scenes_one_process_renders(tmp_path: Path) -> None:
+    """Up-front scenes from two workers: the same seeds, in order, as from none."""
+    import numpy as np
+
+    from railwatch.detect.training import TrainConfig, _render_many
+
+    cfg = TrainConfig(out=tmp_path / "m.onnx", simulated=3, scene_size=128, realism=0.5)
+    one, next_one = _render_many(cfg, 4242, 0, lambda _: None)
+    two, next_two = _render_many(cfg, 4242, 2, lambda _: None)
+    assert len(one) == len(two) == 3 and next_one == next_two >= 4245
+    for a, b in zip(one, two, strict=True):
+        assert np.array_equal(a.image, b.image) and np.array_equal(a.params, b.params)
+
+
+def test_batch_workers_render_different_scenes(tmp_path: Path) -> None:
+    """Two batch processes: both refresh the pool, from seeds no other worker renders."""
+
+    from railwatch.detect.training import TrainConfig, _Batches, _render_many
+
+    cfg = TrainConfig(
+        out=tmp_path / "m.onnx", simulated=2, scene_size=128, batch=2, crop=64, refresh_every=1
+    )
+    scenes, seed = _render_many(cfg, 9000, 0, lambda _: None)
+    batches = _Batches(scenes, 0, cfg, seed, workers=2)
+    try:
+        made = []  # (x, targets, next seed) as the workers put them
+        while len(made) < 40 and len({(m[2] - seed) % 2 for m in made}) < 2:
+            made.append(batches.queue.get(timeout=60))
+        x, _ = batches.next()
+    finally:
+        batches.close()
+    assert not batches.procs and x.shape == (2, 64, 64, 3)
+    # Worker 0 renders seed, seed + 2, …; worker 1 seed + 1, seed + 3, …: never the same one.
+    offsets = {(m[2] - seed) % 2 for m in made}
+    assert offsets == {0, 1}, [m[2] - seed for m in made]
+    assert len({m[0].tobytes() for m in made}) == len(made)  # their random streams differ

@@ -292,6 +292,14 @@ def train(
         ),
     ] = 0.0,
     threads: Annotated[int, typer.Option("--threads", help="CPU threads.")] = 2,
+    batch_workers: Annotated[
+        int | None,
+        typer.Option(
+            "--workers",
+            help="Processes rendering scenes and making batches (default 1 when a core is "
+            "free beside --threads, else 0). A GPU needs about one per 10 steps a second.",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="First simulator seed.")] = 1_000_000,
     version: Annotated[str | None, typer.Option("--version-name", help="Model version.")] = None,
     arch: Annotated[
@@ -327,6 +335,7 @@ def train(
         minutes=minutes,
         lr=lr if lr is not None else (2e-3 if start == "scratch" else 5e-4),
         threads=threads,
+        workers=batch_workers,
         device=device,
         seed=seed,
         version=version,

@@ -480,28 +480,70 @@ def batch_of(
     return np.stack(tiles), targets
 
 
+def _render_many(
+    cfg: TrainConfig, seed: int, workers: int, log: Callable[[str], None]
+) -> tuple[list[Scene], int]:
+    """``cfg.simulated`` scenes from consecutive seeds, and the first seed not used.
+
+    With more than one worker the seeds are rendered by a pool, in order, so the
+    scenes are the same ones a single process renders.
+    """
+    import functools
+
+    render = functools.partial(
+        _render, gsd_range=cfg.gsd_range, size=cfg.scene_size, realism=cfg.realism
+    )
+    scenes: list[Scene] = []
+    pool = None
+    if workers > 1:
+        import multiprocessing as mp
+
+        pool = mp.get_context("fork").Pool(workers)
+    try:
+        while len(scenes) < cfg.simulated:
+            seeds = range(seed, seed + (cfg.simulated - len(scenes) if pool else 1))
+            # A round renders as many seeds as scenes are missing: none is wasted.
+            for scene in (pool.map if pool else map)(render, seeds):
+                if scene is not None:
+                    scenes.append(scene)
+                    if len(scenes) % 20 == 0:
+                        log(f"rendered {len(scenes)}/{cfg.simulated} scenes")
+            seed = seeds[-1] + 1
+    finally:
+        if pool is not None:
+            pool.terminate()
+    return scenes, seed
+
+
 class _Batches:
-    """Training batches, made in a child process while the parent runs the network.
+    """Training batches, made in child processes while the parent runs the network.
 
     Cutting crops, augmenting them and rendering fresh simulator scenes take a
-    quarter of a step's time; done beside the network they cost almost nothing.
-    The child keeps its own copy of the scene pool (fork) and refreshes it.
+    quarter of a step's time on a CPU; done beside the network they cost almost
+    nothing. On a GPU the network is so fast that one process cannot feed it, so
+    ``workers`` processes make batches side by side. Each keeps its own copy of
+    the scene pool (fork) and refreshes it; worker ``k`` of ``n`` renders seeds
+    ``seed + k``, ``seed + k + n``, …, so no two render the same scene, and one
+    worker renders exactly what the single-process version did.
     """
 
     def __init__(
-        self, scenes: list[Scene], fixed: int, cfg: TrainConfig, seed: int, background: bool
+        self, scenes: list[Scene], fixed: int, cfg: TrainConfig, seed: int, workers: int
     ) -> None:
         import multiprocessing as mp
 
         self.scenes, self.fixed, self.cfg, self.seed = scenes, fixed, cfg, seed
         self.rng = np.random.default_rng(cfg.seed)
         self.made = 0
-        self.proc = None
-        if background and "fork" in mp.get_all_start_methods():
+        self.stride = 1
+        self.procs: list[Any] = []
+        if workers > 0 and "fork" in mp.get_all_start_methods():
             ctx = mp.get_context("fork")
-            self.queue = ctx.Queue(maxsize=4)
-            self.proc = ctx.Process(target=self._run, daemon=True)
-            self.proc.start()
+            self.queue = ctx.Queue(maxsize=4 * workers)
+            for k in range(workers):
+                proc = ctx.Process(target=self._run, args=(k, workers), daemon=True)
+                proc.start()
+                self.procs.append(proc)
 
     def _make(self) -> tuple[np.ndarray, list[dict[str, np.ndarray]], int]:
         x, targets = batch_of(self.scenes, self.cfg.batch, self.cfg.crop, self.rng)
@@ -509,36 +551,42 @@ class _Batches:
         cfg, pool = self.cfg, len(self.scenes) - self.fixed
         if cfg.simulated and cfg.refresh_every and pool and self.made % cfg.refresh_every == 0:
             fresh = _render(self.seed, cfg.gsd_range, cfg.scene_size, cfg.realism)
-            self.seed += 1
+            self.seed += self.stride
             if fresh is not None:
                 self.scenes[self.fixed + int(self.rng.integers(pool))] = fresh
         return x, targets, self.seed
 
-    def _run(self) -> None:  # pragma: no cover - runs in the child process
+    def _run(self, k: int, n: int) -> None:  # pragma: no cover - runs in a child process
+        if k:
+            self.rng = np.random.default_rng([self.cfg.seed, k])
+        self.seed, self.stride = self.seed + k, n
         while True:
             self.queue.put(self._make())
 
     def next(self) -> tuple[np.ndarray, list[dict[str, np.ndarray]]]:
-        if self.proc is None:
+        if not self.procs:
             x, targets, self.seed = self._make()
             return x, targets
         import queue as queue_mod
 
         while True:
             try:
-                x, targets, self.seed = self.queue.get(timeout=5)
+                x, targets, seed = self.queue.get(timeout=5)
+                self.seed = max(self.seed, seed)  # the next seed no worker has rendered
                 return x, targets
             except queue_mod.Empty:
-                if not self.proc.is_alive():
+                dead = [p for p in self.procs if not p.is_alive()]
+                if dead:
                     raise DetectionError(
-                        f"the training-batch process died (exit code {self.proc.exitcode})"
+                        f"a training-batch process died (exit code {dead[0].exitcode})"
                     ) from None
 
     def close(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.join(5)
-            self.proc = None
+        for proc in self.procs:
+            proc.terminate()
+        for proc in self.procs:
+            proc.join(5)
+        self.procs = []
 
 
 # ----------------------------------------------------------------------------- loss
@@ -675,7 +723,8 @@ class TrainConfig:
     seed: int = TRAIN_SEED_BASE
     threads: int = 2
     #: Batch-making processes: None picks 1 when a core is free beside the network's
-    #: threads, else 0 (on 2 cores the extra process slows training down).
+    #: threads, else 0 (on 2 cores the extra process slows training down). A GPU needs
+    #: many: each makes about ten batches of 16 a second.
     workers: int | None = None
     device: str = "cpu"
     version: str | None = None
@@ -689,6 +738,8 @@ class TrainConfig:
         # otherwise leave training waiting for scenes that never come.
         if not 0.0 <= self.realism <= 1.0:
             raise InputError(f"realism {self.realism} is outside 0-1")
+        if self.workers is not None and self.workers < 0:
+            raise InputError(f"--workers {self.workers}: give 0 or more")
 
 
 def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> ModelInfo:
@@ -708,14 +759,11 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> ModelInfo:
     for d in cfg.data:
         scenes.extend(folder_scenes(d))
     fixed = len(scenes)
-    seed = cfg.seed
-    while len(scenes) < fixed + cfg.simulated:
-        scene = _render(seed, cfg.gsd_range, cfg.scene_size, cfg.realism)
-        seed += 1
-        if scene is not None:
-            scenes.append(scene)
-        if (len(scenes) - fixed) % 20 == 0 and scene is not None:
-            log(f"rendered {len(scenes) - fixed}/{cfg.simulated} scenes")
+    workers = cfg.workers
+    if workers is None:
+        workers = 1 if (os.cpu_count() or 1) > cfg.threads + 1 else 0
+    rendered, seed = _render_many(cfg, cfg.seed, workers, log)
+    scenes.extend(rendered)
     if not scenes:
         raise InputError("no training data: give --data DIR or let the simulator render scenes")
     log(f"{len(scenes)} scenes ({fixed} from folders) in {time.perf_counter() - started:.0f} s")
@@ -750,10 +798,7 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> ModelInfo:
         frac = (step - warm) / max(1, total_steps - warm)
         return cfg.lr * (0.02 + 0.98 * 0.5 * (1 + math.cos(math.pi * min(frac, 1.0))))
 
-    workers = cfg.workers
-    if workers is None:
-        workers = 1 if (os.cpu_count() or 1) > cfg.threads + 1 else 0
-    batches = _Batches(scenes, fixed, cfg, seed, background=workers > 0)
+    batches = _Batches(scenes, fixed, cfg, seed, workers)
     step = 0
     train_start = time.perf_counter()
     budget = cfg.minutes * 60 if cfg.minutes else None
