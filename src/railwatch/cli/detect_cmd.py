@@ -297,7 +297,7 @@ def train(
         typer.Option(
             "--workers",
             help="Processes rendering scenes and making batches (default 1 when a core is "
-            "free beside --threads, else 0). A GPU needs about one per 10 steps a second.",
+            "free beside --threads, else 0). Each makes ~5 batches a second; a GPU needs many.",
         ),
     ] = None,
     seed: Annotated[int, typer.Option("--seed", help="First simulator seed.")] = 1_000_000,

@@ -724,7 +724,7 @@ class TrainConfig:
     threads: int = 2
     #: Batch-making processes: None picks 1 when a core is free beside the network's
     #: threads, else 0 (on 2 cores the extra process slows training down). A GPU needs
-    #: many: each makes about ten batches of 16 a second.
+    #: many: each makes a batch of 16 in about 0.2 s.
     workers: int | None = None
     device: str = "cpu"
     version: str | None = None
