@@ -151,3 +151,22 @@ def test_batch_workers_render_different_scenes(tmp_path: Path) -> None:
     offsets = {(m[2] - seed) % 2 for m in made}
     assert offsets == {0, 1}, [m[2] - seed for m in made]
     assert len({m[0].tobytes() for m in made}) == len(made)  # their random streams differ
+
+
+def test_training_needs_neither_gdal_nor_the_store(tmp_path: Path) -> None:
+    """Training renders in memory: a GPU machine with torch needs no rasterio or SQLAlchemy."""
+    import subprocess
+
+    code = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from railwatch.detect.training import TrainConfig, train\n"
+        f"train(TrainConfig(out=Path({str(tmp_path / 'm.onnx')!r}), epochs=1, steps_per_epoch=1,"
+        " batch=2, crop=64, start='scratch', simulated=2, scene_size=128, workers=0,"
+        " realism=1.0), log=lambda _: None)\n"
+        "print(sorted(m for m in ('rasterio', 'sqlalchemy') if m in sys.modules))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert r.stdout.strip().splitlines()[-1] == "[]", r.stdout
+    assert (tmp_path / "m.onnx").is_file()

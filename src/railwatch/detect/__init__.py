@@ -7,7 +7,8 @@ observation per railcar class per image. Training (``training``) is the only
 part that needs torch.
 """
 
-from railwatch.detect.evaluation import EvalReport, evaluate, find_samples
+from typing import TYPE_CHECKING, Any
+
 from railwatch.detect.model import (
     SHIPPED_MODEL,
     Detector,
@@ -16,26 +17,73 @@ from railwatch.detect.model import (
     load_model,
     read_info,
 )
-from railwatch.detect.runs import (
-    ImageResult,
-    ImageTask,
-    StoreRun,
-    active_detector,
-    cached_model,
-    counts_of,
-    detect_file,
-    detect_image,
-    detect_task,
-    list_models,
-    plan_tasks,
-    run_paths,
-    run_site,
-    run_store,
-    store_result,
-    to_geojson,
-    use_model,
-    with_shipped,
-)
+
+# Runs and evaluation read imagery (rasterio, GDAL) and write the store (SQLAlchemy); they are
+# imported on first use, so training (``railwatch.detect.training``) needs neither, and can run
+# on a machine that has only torch and the simulator's few packages.
+_LAZY = {
+    "EvalReport": "evaluation",
+    "evaluate": "evaluation",
+    "find_samples": "evaluation",
+    **dict.fromkeys(
+        (
+            "ImageResult",
+            "ImageTask",
+            "StoreRun",
+            "active_detector",
+            "cached_model",
+            "counts_of",
+            "detect_file",
+            "detect_image",
+            "detect_task",
+            "list_models",
+            "plan_tasks",
+            "run_paths",
+            "run_site",
+            "run_store",
+            "store_result",
+            "to_geojson",
+            "use_model",
+            "with_shipped",
+        ),
+        "runs",
+    ),
+}
+
+if TYPE_CHECKING:
+    from railwatch.detect.evaluation import EvalReport, evaluate, find_samples
+    from railwatch.detect.runs import (
+        ImageResult,
+        ImageTask,
+        StoreRun,
+        active_detector,
+        cached_model,
+        counts_of,
+        detect_file,
+        detect_image,
+        detect_task,
+        list_models,
+        plan_tasks,
+        run_paths,
+        run_site,
+        run_store,
+        store_result,
+        to_geojson,
+        use_model,
+        with_shipped,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "SHIPPED_MODEL",

@@ -594,7 +594,12 @@ class _Batches:
 
 def loss_of(raw: torch.Tensor, targets: list[dict[str, np.ndarray]]) -> tuple[torch.Tensor, dict]:
     n, _, gh, gw = raw.shape
-    heat_gt = torch.from_numpy(np.stack([t["heat"] for t in targets]))
+    dev = raw.device
+
+    def on(a: np.ndarray) -> torch.Tensor:
+        return torch.from_numpy(a).to(dev)
+
+    heat_gt = on(np.stack([t["heat"] for t in targets]))
     pred = torch.sigmoid(raw[:, CH_HEAT]).clamp(1e-4, 1 - 1e-4)
     pos = heat_gt.eq(1).float()
     neg_w = torch.pow(1 - heat_gt, 4)
@@ -607,12 +612,12 @@ def loss_of(raw: torch.Tensor, targets: list[dict[str, np.ndarray]]) -> tuple[to
     feats, regs, dfeats, dregs, dclss, dtarps = [], [], [], [], [], []
     for i, t in enumerate(targets):
         if len(t["idx"]):
-            feats.append(flat[i][:, torch.from_numpy(t["idx"])].T)
-            regs.append(torch.from_numpy(t["reg"]))
-            dfeats.append(flat[i][:, torch.from_numpy(t["didx"])].T)
-            dregs.append(torch.from_numpy(t["dreg"]))
-            dclss.append(torch.from_numpy(t["dcls"]))
-            dtarps.append(torch.from_numpy(t["dtarp"]))
+            feats.append(flat[i][:, on(t["idx"])].T)
+            regs.append(on(t["reg"]))
+            dfeats.append(flat[i][:, on(t["didx"])].T)
+            dregs.append(on(t["dreg"]))
+            dclss.append(on(t["dcls"]))
+            dtarps.append(on(t["dtarp"]))
     parts = {"heat": focal}
     if feats:
         f = torch.cat(feats)
@@ -815,7 +820,8 @@ def train(cfg: TrainConfig, log: Callable[[str], None] = print) -> ModelInfo:
                     group["lr"] = lr_at(step) * group["scale"]
                 tiles, targets = batches.next()
                 x = torch.from_numpy(tiles).permute(0, 3, 1, 2).float()
-                raw = net(x.to(device=device, memory_format=memory)).cpu()
+                # The loss is taken where the network ran: on a GPU, the targets go there.
+                raw = net(x.to(device=device, memory_format=memory))
                 loss, parts = loss_of(raw, targets)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()

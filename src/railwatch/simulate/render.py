@@ -18,9 +18,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import numpy as np
+from affine import Affine
 from PIL import Image, ImageDraw
 from pyproj import Transformer
-from rasterio.transform import Affine
 from shapely.geometry import Polygon
 
 from railwatch.errors import InputError

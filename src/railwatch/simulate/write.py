@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import rasterio
 from pyproj import Transformer
 
 from railwatch import __version__
@@ -109,6 +108,8 @@ def coco_json(scene: Scene) -> dict[str, Any]:
 
 def write_image(scene: Scene, path: Path) -> None:
     """The GeoTIFF with its acquisition time and scene tags."""
+    import rasterio  # here, so rendering in memory (training) needs no GDAL
+
     img = scene.image
     h, w, nb = img.shape
     spec = scene.spec
