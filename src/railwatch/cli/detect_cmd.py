@@ -292,7 +292,7 @@ def train(
         ),
     ] = 0.0,
     threads: Annotated[int, typer.Option("--threads", help="CPU threads.")] = 2,
-    batch_workers: Annotated[
+    workers: Annotated[
         int | None,
         typer.Option(
             "--workers",
@@ -335,7 +335,7 @@ def train(
         minutes=minutes,
         lr=lr if lr is not None else (2e-3 if start == "scratch" else 5e-4),
         threads=threads,
-        workers=batch_workers,
+        workers=workers,
         device=device,
         seed=seed,
         version=version,

@@ -21,34 +21,7 @@ from railwatch.detect.model import (
 # Runs and evaluation read imagery (rasterio, GDAL) and write the store (SQLAlchemy); they are
 # imported on first use, so training (``railwatch.detect.training``) needs neither, and can run
 # on a machine that has only torch and the simulator's few packages.
-_LAZY = {
-    "EvalReport": "evaluation",
-    "evaluate": "evaluation",
-    "find_samples": "evaluation",
-    **dict.fromkeys(
-        (
-            "ImageResult",
-            "ImageTask",
-            "StoreRun",
-            "active_detector",
-            "cached_model",
-            "counts_of",
-            "detect_file",
-            "detect_image",
-            "detect_task",
-            "list_models",
-            "plan_tasks",
-            "run_paths",
-            "run_site",
-            "run_store",
-            "store_result",
-            "to_geojson",
-            "use_model",
-            "with_shipped",
-        ),
-        "runs",
-    ),
-}
+_LAZY_MODULES = ("runs", "evaluation")
 
 if TYPE_CHECKING:
     from railwatch.detect.evaluation import EvalReport, evaluate, find_samples
@@ -75,14 +48,16 @@ if TYPE_CHECKING:
 
 
 def __getattr__(name: str) -> Any:
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    """A name of ``__all__`` not imported yet: taken from runs or evaluation, once."""
     import importlib
 
-    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
-    globals()[name] = value
-    return value
+    if name in __all__:
+        for module in _LAZY_MODULES:
+            found = getattr(importlib.import_module(f"{__name__}.{module}"), name, None)
+            if found is not None:
+                globals()[name] = found
+                return found
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 __all__ = [

@@ -89,10 +89,14 @@ def _layout(size: int, tile: int, overlap: int) -> tuple[int, list[int]]:
     than five of 1024: a quarter less network time for the same cars. A scene
     smaller than a tile gets one tile of its own size, not a mostly empty big one.
     """
+
+    def stride_up(x: int) -> int:
+        return -(-x // 32) * 32
+
     if size <= tile:
-        return min(tile, -(-size // 32) * 32), [0]
+        return min(tile, stride_up(size)), [0]
     n = math.ceil((size - overlap) / (tile - overlap))
-    width = min(tile, -(-math.ceil((size + (n - 1) * overlap) / n) // 32) * 32)
+    width = min(tile, stride_up(math.ceil((size + (n - 1) * overlap) / n)))
     # Starts spread evenly, rounded down: neighbours overlap by at least ``overlap``.
     return width, [i * (size - width) // (n - 1) for i in range(n)]
 
